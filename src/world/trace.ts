@@ -180,8 +180,8 @@ export class Trace {
       }
     }
     this.#header_closed = true
-    this.#event_count++
     this.#append(line)
+    this.#event_count++
   }
 
   /** Records an event, percent-escaping string values (runtime text such as paths or user input). */
@@ -230,15 +230,18 @@ export class Trace {
   #append(line: string): void {
     const needed = this.#length_bytes + line.length + 1
     if (needed > this.#buffer.length) this.#grow(needed)
+    else if (needed > this.max_bytes) this.#overLimit()
     this.#length_bytes += this.#buffer.latin1Write(line, this.#length_bytes)
     this.#buffer[this.#length_bytes++] = 0x0a
   }
 
+  #overLimit(): never {
+    this.limit_error ??= new TraceLimitExceeded(this.max_bytes, this.#event_count)
+    throw this.limit_error
+  }
+
   #grow(needed: number): void {
-    if (needed > this.max_bytes) {
-      this.limit_error ??= new TraceLimitExceeded(this.max_bytes, this.#event_count)
-      throw this.limit_error
-    }
+    if (needed > this.max_bytes) this.#overLimit()
     const size = Math.min(this.max_bytes, Math.max(needed, this.#buffer.length * 2))
     const next = Buffer.allocUnsafe(size) as Latin1Buffer
     this.#buffer.copy(next, 0, 0, this.#length_bytes)
