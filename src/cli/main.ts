@@ -194,6 +194,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
   const io: Output = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }
   main(process.argv.slice(2), io).then(
     (code) => {
