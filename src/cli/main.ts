@@ -80,8 +80,23 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
+/** `--seed -1` would read as a flag; join it so the seed parser explains what is wrong with it. */
+function joinSeedValue(args: string[]): string[] {
+  const joined: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1]
+    if (args[i] === '--seed' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`--seed=${next}`)
+      i++
+    } else {
+      joined.push(args[i] as string)
+    }
+  }
+  return joined
+}
+
 async function runExample(args: string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse(joinSeedValue(args), {
     seed: { type: 'string' },
     summary: { type: 'boolean' },
     trace: { type: 'boolean' },
