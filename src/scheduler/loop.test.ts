@@ -89,6 +89,24 @@ describe('EventLoop: time', () => {
   })
 })
 
+test('a cleared immediate still counts in its check phase: later immediates wait for the next iteration', async () => {
+  const { loop, timers } = setup()
+  const log: string[] = []
+  await loop.runUntilIdle(() => {
+    timers.setTimeout(() => {
+      timers.setImmediate(() => log.push('a'))
+      const b = timers.setImmediate(() => log.push('b'))
+      timers.setImmediate(() => {
+        log.push('c')
+        timers.setImmediate(() => log.push('d'))
+        loop.after(0, 'op', () => log.push('op'))
+      })
+      timers.clearImmediate(b)
+    }, 1)
+  })
+  expect(log).toEqual(['a', 'c', 'op', 'd'])
+})
+
 describe('EventLoop: stalls and budgets', () => {
   test('a scenario awaiting a promise nothing will settle fails as stalled', async () => {
     const { loop, world } = setup()

@@ -1,4 +1,3 @@
-import { NS_PER_MS } from '../world/clock.js'
 import { invalidArgType } from './errors.js'
 import type { EventLoop } from './loop.js'
 import { callbackName, Task } from './task.js'
@@ -24,6 +23,9 @@ export function normalizeDelayMs(loop: EventLoop, delay: unknown): number {
   return Math.trunc(after)
 }
 
+/** Set by Timeout's static block: drops a timer's primitive id from the known ids. */
+let forgetPrimitiveId: (timer: Timeout) => void
+
 /** The simulated counterpart of Node's `Timeout`, as `setTimeout` and `setInterval` return it. */
 export class Timeout extends Task {
   /** Milliseconds between arming and firing; -1 once cleared (as in Node). */
@@ -43,7 +45,7 @@ export class Timeout extends Task {
     this._onTimeout = callback
     this._timerArgs = args
     this._repeat = repeat ? after_ms : null
-    loop.scheduleAfter(this, after_ms * NS_PER_MS)
+    loop.scheduleAfterMs(this, after_ms)
   }
 
   fire(): void {
@@ -56,9 +58,11 @@ export class Timeout extends Task {
       if (this._repeat !== null && this._idleTimeout !== -1) {
         // Node re-arms an interval after its callback (simulated time stands still while it runs).
         this._idleTimeout = this._repeat
-        loop.scheduleAfter(this, this._repeat * NS_PER_MS)
+        loop.scheduleAfterMs(this, this._repeat)
       } else if (!loop.isScheduled(this)) {
         this._destroyed = true
+        // Node forgets a finished timer's primitive id: a later clearTimeout(id) no longer reaches it.
+        forgetPrimitiveId(this)
       }
     }
   }
@@ -86,7 +90,7 @@ export class Timeout extends Task {
   refresh(): this {
     if (this._idleTimeout >= 0 && this._onTimeout !== null) {
       this._destroyed = false
-      this.#loop.scheduleAfter(this, this._idleTimeout * NS_PER_MS)
+      this.#loop.scheduleAfterMs(this, this._idleTimeout)
     }
     return this
   }
@@ -102,6 +106,12 @@ export class Timeout extends Task {
       knownTimers(this.#loop).set(this.#async_id, this)
     }
     return this.#async_id
+  }
+
+  static {
+    forgetPrimitiveId = (timer) => {
+      if (timer.#async_id !== 0) known_by_loop.get(timer.#loop)?.delete(timer.#async_id)
+    }
   }
 }
 
@@ -131,6 +141,7 @@ function clearTimer(loop: EventLoop, timer: unknown): void {
   if (timer === null || timer === undefined) return
   if (timer instanceof Timeout) {
     if (timer._onTimeout === null) return
+    forgetPrimitiveId(timer)
     timer._onTimeout = null
     timer._idleTimeout = -1
     timer._destroyed = true
@@ -146,6 +157,9 @@ function clearTimer(loop: EventLoop, timer: unknown): void {
     }
   }
 }
+
+/** Set by Immediate's static block: clearImmediate for Symbol.dispose, defined outside the class. */
+let disposeImmediate: (immediate: Immediate) => void
 
 /** The simulated counterpart of Node's `Immediate`. */
 export class Immediate extends Task {
@@ -174,29 +188,36 @@ export class Immediate extends Task {
     return `setImmediate(${this._onImmediate === null ? 'done' : callbackName(this._onImmediate)})`
   }
 
+  // Node drops an immediate's ref state once it runs or is cleared: hasRef() is then false, ref/unref do nothing.
   ref(): this {
-    this.#loop.setRefed(this, true, !this._destroyed && !this.cleared)
+    if (!this._destroyed) this.#loop.setRefed(this, true, true)
     return this
   }
 
   unref(): this {
-    this.#loop.setRefed(this, false, !this._destroyed && !this.cleared)
+    if (!this._destroyed) this.#loop.setRefed(this, false, true)
     return this
   }
 
   hasRef(): boolean {
-    return this.refed
+    return !this._destroyed && this.refed
+  }
+
+  static {
+    disposeImmediate = (immediate) => {
+      if (immediate._destroyed) return
+      immediate._destroyed = true
+      immediate._onImmediate = null
+      immediate.#loop.clearImmediate(immediate)
+    }
   }
 }
 
 if (typeof Symbol.dispose === 'symbol') {
   Object.defineProperty(Immediate.prototype, Symbol.dispose, {
     value(this: Immediate) {
-      if (!this._destroyed) {
-        this._destroyed = true
-        this._onImmediate = null
-        this.cleared = true
-      }
+      // Through the loop, as clearImmediate does, so the immediate stops counting as ref'd work.
+      disposeImmediate(this)
     },
     writable: true,
     configurable: true,
@@ -205,10 +226,13 @@ if (typeof Symbol.dispose === 'symbol') {
 
 /** The `node:timers` surface over a simulated loop. */
 export interface SimTimers {
+  setTimeout(callback: (_: void) => void, delay?: number): Timeout
   setTimeout<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): Timeout
   clearTimeout(timer: Timeout | string | number | undefined | null): void
+  setInterval(callback: (_: void) => void, delay?: number): Timeout
   setInterval<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): Timeout
   clearInterval(timer: Timeout | string | number | undefined | null): void
+  setImmediate(callback: (_: void) => void): Immediate
   setImmediate<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Immediate
   clearImmediate(immediate: Immediate | undefined | null): void
   /** The simulated `process.nextTick`. */
@@ -217,21 +241,21 @@ export interface SimTimers {
 
 export function createTimers(loop: EventLoop): SimTimers {
   return {
-    setTimeout(callback, delay, ...args) {
+    setTimeout(callback: Function, delay?: unknown, ...args: unknown[]) {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'function', callback)
       return new Timeout(loop, callback, normalizeDelayMs(loop, delay), args.length === 0 ? undefined : args, false)
     },
     clearTimeout(timer) {
       clearTimer(loop, timer)
     },
-    setInterval(callback, delay, ...args) {
+    setInterval(callback: Function, delay?: unknown, ...args: unknown[]) {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'function', callback)
       return new Timeout(loop, callback, normalizeDelayMs(loop, delay), args.length === 0 ? undefined : args, true)
     },
     clearInterval(timer) {
       clearTimer(loop, timer)
     },
-    setImmediate(callback, ...args) {
+    setImmediate(callback: Function, ...args: unknown[]) {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'function', callback)
       return new Immediate(loop, callback, args.length === 0 ? undefined : args)
     },
