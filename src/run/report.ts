@@ -25,29 +25,11 @@ function describeError(error: unknown): string {
 }
 
 /** The result of one run (both attempts when replay comparison is on). */
-export class RunReport implements RunReportFields {
-  readonly name: string
-  readonly seed: Seed
-  readonly failures: readonly CheckFailure[]
-  readonly error: unknown
-  readonly replay: 'identical' | 'diverged' | 'skipped'
-  readonly divergence: Divergence | null
-  readonly trace: Uint8Array
-  readonly steps: number
-  readonly final_now_ns: string
-  readonly event_count: number
-
+// Declaration merging: the class carries every field of RunReportFields without restating them.
+export interface RunReport extends RunReportFields {}
+export class RunReport {
   constructor(fields: RunReportFields) {
-    this.name = fields.name
-    this.seed = fields.seed
-    this.failures = fields.failures
-    this.error = fields.error
-    this.replay = fields.replay
-    this.divergence = fields.divergence
-    this.trace = fields.trace
-    this.steps = fields.steps
-    this.final_now_ns = fields.final_now_ns
-    this.event_count = fields.event_count
+    Object.assign(this, fields)
   }
 
   get outcome(): RunOutcome {

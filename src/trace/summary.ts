@@ -130,29 +130,11 @@ export class MalformedTrace extends Error {
 }
 
 /** A summarized trace: the data, and its stable text form via `writeSummary`. */
-export class Summary implements SummaryData {
-  readonly run_name: string | null
-  readonly tags: readonly string[]
-  readonly attributes: readonly SummaryAttribute[]
-  readonly event_count: number
-  readonly final_now_ns: bigint | null
-  readonly names: readonly SummaryCount[]
-  readonly subsystems: readonly SummaryCount[]
-  readonly top: readonly SummaryCount[]
-  readonly singletons: readonly string[]
-  readonly network: NetworkSummary | null
-
+// Declaration merging: the class carries every field of SummaryData without restating them.
+export interface Summary extends SummaryData {}
+export class Summary {
   constructor(data: SummaryData) {
-    this.run_name = data.run_name
-    this.tags = data.tags
-    this.attributes = data.attributes
-    this.event_count = data.event_count
-    this.final_now_ns = data.final_now_ns
-    this.names = data.names
-    this.subsystems = data.subsystems
-    this.top = data.top
-    this.singletons = data.singletons
-    this.network = data.network
+    Object.assign(this, data)
   }
 
   /** The summary text (format in the module comment); also passed to `write`, in one call, if given. */
