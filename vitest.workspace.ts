@@ -9,7 +9,7 @@ export default [
     extends: true,
     test: {
       name: 'unit',
-      include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts', 'docs/**/*.test.ts'],
+      include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts', 'docs/**/*.test.ts', 'plugin/**/*.test.ts'],
       exclude: ['**/*.e2e.test.ts', '**/node_modules/**', 'dist/**', 'fixtures/**'],
     },
   },
@@ -17,7 +17,7 @@ export default [
     extends: true,
     test: {
       name: 'e2e',
-      include: ['src/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts'],
+      include: ['src/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts', 'plugin/**/*.e2e.test.ts'],
       testTimeout: 240_000,
       hookTimeout: 240_000,
     },

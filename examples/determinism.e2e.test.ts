@@ -4,10 +4,13 @@
  * and under Vitest's `threads` and `forks` pools; seeds 0..199 of every example,
  * plus large, hex and git-hash seeds for the two processes.
  *
- * The child processes and the pool fixture (`fixtures/determinism/`) use the
- * built examples (`dist/examples/index.js`); this process uses the sources, so
- * the test also shows tsc's output and Vitest's transform agree. Needs
- * `npm run build` first (`npm test` does it).
+ * The examples are plain code (`setTimeout`, `Math.random()`, `process.hrtime`)
+ * and run transformed everywhere: the child processes load the built examples
+ * (`dist/examples/index.js`) through the Node hooks (`node --import
+ * dist/plugin/register.js`), the pool fixture (`fixtures/determinism/`) through
+ * the Vitest plugin, and this process the sources through the root config's
+ * plugin; so the test also shows that tsc's output, the Node hooks and the Vite
+ * plugin agree. Needs `npm run build` first (`npm test` does it).
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -20,6 +23,7 @@ import { examples } from './index.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const BUILT_EXAMPLES = join(ROOT, 'dist/examples/index.js')
+const REGISTER = join(ROOT, 'dist/plugin/register.js')
 const FIXTURE = 'fixtures/determinism'
 const SEED_COUNT = 200
 
@@ -118,12 +122,14 @@ for (const example of examples) {
 process.stdout.write(out)
 `
 
+/** The child runs the built examples under the Node hooks, which transform exactly dist/examples/. */
 function childProcess(seeds: readonly string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return runProcess(['--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(BUILT_EXAMPLES).href, JSON.stringify(seeds)], env)
+  const args = ['--import', pathToFileURL(REGISTER).href, '--input-type=module', '-e', CHILD_SCRIPT, pathToFileURL(BUILT_EXAMPLES).href, JSON.stringify(seeds)]
+  return runProcess(args, { ...env, MARIONETTE_INCLUDE: 'dist/examples/**', MARIONETTE_SIMULATE: '' })
 }
 
 beforeAll(() => {
-  if (!existsSync(BUILT_EXAMPLES) || !existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
+  if (!existsSync(BUILT_EXAMPLES) || !existsSync(REGISTER) || !existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
     throw new Error(`${BUILT_EXAMPLES} is missing: run npm run build first (npm test builds before it tests)`)
   }
 })

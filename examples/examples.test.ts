@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { RunReport } from '../src/run/report.js'
 import { examples, findExample, type Example } from './index.js'
@@ -25,6 +27,17 @@ function seedsWhere(reports: readonly RunReport[], predicate: (report: RunReport
 /** The trace without its seed header line, so traces of different seeds can be compared. */
 function traceBody(report: RunReport): string {
   return report.traceText().split('\n').filter((line) => !line.startsWith('run.attribute key=seed ')).join('\n')
+}
+
+/**
+ * sha256 of the trace bytes of seeds 0..49 of every example, written by the
+ * examples' last version on `env` (clock, timers and randomness injected) just
+ * before they moved to plain globals: the globals version, run through the
+ * transform, must give the same traces.
+ */
+const TRACE_DIGESTS = JSON.parse(readFileSync(new URL('./trace_digests.json', import.meta.url), 'utf8')) as {
+  seeds: number
+  digests: Record<string, string[]>
 }
 
 describe('examples over 200 seeds', () => {
@@ -60,6 +73,13 @@ describe('examples over 200 seeds', () => {
     const reports = await reportsOf('retry-queue-bug')
     expect(seedsWhere(reports, (report) => report.outcome !== 'check_failed')).toEqual([])
     expect(seedsWhere(reports, (report) => !report.failedCheck('single_completion'))).toEqual([])
+  })
+
+  it.each(examples.map((ex) => ex.name))('%s: seeds 0..49 reproduce the pinned trace digests', async (name) => {
+    const pinned = TRACE_DIGESTS.digests[name]
+    expect(pinned, `no digests for ${name} in trace_digests.json`).toHaveLength(TRACE_DIGESTS.seeds)
+    const reports = (await reportsOf(name)).slice(0, TRACE_DIGESTS.seeds)
+    expect(reports.map((report) => createHash('sha256').update(report.trace).digest('hex'))).toEqual(pinned)
   })
 
   it('idempotency-bug passes most seeds and fails every_deposit_applied_once on some', async () => {
@@ -119,9 +139,9 @@ describe('trace bytes', () => {
       'event=4 queue.complete job=7 worker=2 accepted=true reason=current_lease completions=2',
       'event=5 queue.invariant_violation job=7 completions=2',
       'event=6 check name=single_completion passed=false detail=job%207%20was%20completed%202%20times',
-      'event=7 world.run_end now_ns=17000000 steps=14 outcome=check_failed',
+      'event=7 world.run_end now_ns=18000000 steps=8 outcome=check_failed',
     ])
-    expect(report.trace.byteLength).toBe(622)
+    expect(report.trace.byteLength).toBe(621)
   })
 
   it('idempotency-bug at seed 9', async () => {
@@ -130,18 +150,17 @@ describe('trace bytes', () => {
       'run.name value=idempotency-bug',
       'run.attribute key=seed type=int value=9',
       'event=0 buggify hook=reuse_request_id_across_accounts rate=percent:5 roll=4 fired=true',
-      'event=1 idempotency.requests alice_id=85 bob_id=85 reused=true',
-      'event=2 idempotency.deposit account=bob request_id=85 amount=50 accepted=true balance=50',
-      'event=3 idempotency.attempt account=bob attempt=1 delivered=true acknowledged=true',
-      'event=4 idempotency.deposit account=alice request_id=85 amount=100 accepted=false reason=global_duplicate',
-      'event=5 idempotency.attempt account=alice attempt=1 delivered=true acknowledged=false',
-      'event=6 idempotency.deposit account=alice request_id=85 amount=100 accepted=false reason=global_duplicate',
-      'event=7 idempotency.attempt account=alice attempt=2 delivered=true acknowledged=true',
-      'event=8 idempotency.invariant_violation account=alice expected=100 balance=0',
-      'event=9 check name=every_deposit_applied_once passed=false detail=alice%20has%20balance%200,%20expected%20100',
-      'event=10 world.run_end now_ns=14000000 steps=3 outcome=check_failed',
+      'event=1 idempotency.requests alice_id=384 bob_id=384 reused=true',
+      'event=2 idempotency.attempt account=bob attempt=1 delivered=false acknowledged=false',
+      'event=3 idempotency.deposit account=alice request_id=384 amount=100 accepted=true balance=100',
+      'event=4 idempotency.attempt account=alice attempt=1 delivered=true acknowledged=true',
+      'event=5 idempotency.deposit account=bob request_id=384 amount=50 accepted=false reason=global_duplicate',
+      'event=6 idempotency.attempt account=bob attempt=2 delivered=true acknowledged=true',
+      'event=7 idempotency.invariant_violation account=bob expected=50 balance=0',
+      'event=8 check name=every_deposit_applied_once passed=false detail=bob%20has%20balance%200,%20expected%2050',
+      'event=9 world.run_end now_ns=11000000 steps=3 outcome=check_failed',
     ])
-    expect(report.trace.byteLength).toBe(1031)
+    expect(report.trace.byteLength).toBe(922)
   })
 
   it('the hex spelling of a seed gives the same trace bytes as its decimal spelling', async () => {

@@ -1,6 +1,7 @@
 import type { Case } from '../../src/run/run.js'
-import type { Env } from '../../src/sim/env.js'
 import { BuggifyRate } from '../../src/world/buggify.js'
+import { randomInt, sleep } from '../helpers.js'
+import { recorderOf, type Recorder } from '../recorder.js'
 import { DepositService, type DepositRequest } from './service.js'
 
 /** Request ids come from a small per-client counter space, as with a restarting client. */
@@ -9,7 +10,7 @@ export const REQUEST_ID_SPACE = 1000
 export const REUSE_RATE = BuggifyRate.percent(5)
 
 export interface IdempotencyState {
-  readonly env: Env
+  readonly recorder: Recorder
   readonly service: DepositService
   readonly expected: Map<string, number>
 }
@@ -19,14 +20,14 @@ export interface IdempotencyState {
  * id until one attempt gets through and is acknowledged.
  */
 async function client(state: IdempotencyState, request: DepositRequest): Promise<void> {
-  const { env, service } = state
+  const { recorder, service } = state
   state.expected.set(request.account, (state.expected.get(request.account) ?? 0) + request.amount)
   for (let attempt = 1; ; attempt++) {
-    await env.sleep(env.random.intBetween(1, 20))
-    const delivered = env.random.intLessThan(4) !== 0
+    await sleep(randomInt(1, 20))
+    const delivered = randomInt(0, 3) !== 0
     if (delivered) service.deposit(request)
-    const acknowledged = delivered && env.random.intLessThan(3) !== 0
-    env.record('idempotency.attempt', { account: request.account, attempt, delivered, acknowledged })
+    const acknowledged = delivered && randomInt(0, 2) !== 0
+    recorder.record('idempotency.attempt', { account: request.account, attempt, delivered, acknowledged })
     if (acknowledged) return
   }
 }
@@ -34,22 +35,25 @@ async function client(state: IdempotencyState, request: DepositRequest): Promise
 function idempotencyCase(name: string, dedupe_scope: 'account' | 'global'): Case<IdempotencyState> {
   return {
     name,
-    init: (sim) => ({ env: sim.env, service: new DepositService(sim.env, { dedupe_scope }), expected: new Map() }),
+    init: (sim) => {
+      const recorder = recorderOf(sim.env)
+      return { recorder, service: new DepositService(recorder, { dedupe_scope }), expected: new Map() }
+    },
     scenario: async (state) => {
-      const { env } = state
-      const alice_id = env.random.intLessThan(REQUEST_ID_SPACE)
-      let bob_id = env.random.intLessThan(REQUEST_ID_SPACE - 1)
+      const { recorder } = state
+      const alice_id = randomInt(0, REQUEST_ID_SPACE - 1)
+      let bob_id = randomInt(0, REQUEST_ID_SPACE - 2)
       if (bob_id >= alice_id) bob_id++
-      const reused = env.buggify('reuse_request_id_across_accounts', REUSE_RATE)
+      const reused = recorder.buggify('reuse_request_id_across_accounts', REUSE_RATE)
       if (reused) bob_id = alice_id
-      env.record('idempotency.requests', { alice_id, bob_id, reused })
+      recorder.record('idempotency.requests', { alice_id, bob_id, reused })
       await Promise.all([
         client(state, { account: 'alice', request_id: alice_id, amount: 100 }),
         client(state, { account: 'bob', request_id: bob_id, amount: 50 }),
       ])
       for (const [account, amount] of state.expected) {
         if (state.service.balance(account) !== amount) {
-          env.record('idempotency.invariant_violation', { account, expected: amount, balance: state.service.balance(account) })
+          recorder.record('idempotency.invariant_violation', { account, expected: amount, balance: state.service.balance(account) })
         }
       }
     },

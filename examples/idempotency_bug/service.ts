@@ -1,4 +1,4 @@
-import type { Env } from '../../src/sim/env.js'
+import type { Recorder } from '../recorder.js'
 
 /**
  * A deposit service with idempotent requests: a client retries a deposit with
@@ -24,7 +24,7 @@ export class DepositService {
   readonly #seen = new Set<string>()
 
   constructor(
-    readonly env: Env,
+    readonly recorder: Recorder,
     readonly options: DepositServiceOptions,
   ) {}
 
@@ -34,12 +34,12 @@ export class DepositService {
     const fields = { account: request.account, request_id: request.request_id, amount: request.amount }
     if (this.#seen.has(key)) {
       const reason = this.options.dedupe_scope === 'global' ? 'global_duplicate' : 'duplicate'
-      this.env.record('idempotency.deposit', { ...fields, accepted: false, reason })
+      this.recorder.record('idempotency.deposit', { ...fields, accepted: false, reason })
       return false
     }
     this.#seen.add(key)
     this.#balances.set(request.account, this.balance(request.account) + request.amount)
-    this.env.record('idempotency.deposit', { ...fields, accepted: true, balance: this.balance(request.account) })
+    this.recorder.record('idempotency.deposit', { ...fields, accepted: true, balance: this.balance(request.account) })
     return true
   }
 

@@ -1,4 +1,4 @@
-import type { Env } from '../../src/sim/env.js'
+import type { Recorder } from '../recorder.js'
 
 /**
  * A single-job lease queue, as a worker pool would use it: a worker leases a
@@ -14,7 +14,7 @@ export interface QueueOptions {
   readonly accept_stale_completions: boolean
 }
 
-type Timer = ReturnType<Env['timers']['setTimeout']>
+type Timer = ReturnType<typeof setTimeout>
 
 interface JobState {
   holder: number | null
@@ -26,7 +26,7 @@ export class LeaseQueue {
   readonly #jobs = new Map<number, JobState>()
 
   constructor(
-    readonly env: Env,
+    readonly recorder: Recorder,
     readonly options: QueueOptions,
   ) {}
 
@@ -39,12 +39,12 @@ export class LeaseQueue {
     const state = this.#job(job)
     if (state.holder !== null || state.completions > 0) return false
     state.holder = worker
-    const deadline_ns = this.env.clock.nowNs() + BigInt(this.options.lease_ms) * 1_000_000n
-    this.env.record('queue.lease', { job, worker, deadline_ns })
-    state.lease_timer = this.env.timers.setTimeout(() => {
+    const deadline_ns = process.hrtime.bigint() + BigInt(this.options.lease_ms) * 1_000_000n
+    this.recorder.record('queue.lease', { job, worker, deadline_ns })
+    state.lease_timer = setTimeout(() => {
       state.holder = null
       state.lease_timer = null
-      this.env.record('queue.timeout', { job, worker })
+      this.recorder.record('queue.timeout', { job, worker })
     }, this.options.lease_ms)
     return true
   }
@@ -54,18 +54,18 @@ export class LeaseQueue {
     const state = this.#job(job)
     const current = state.holder === worker
     if (!current && !this.options.accept_stale_completions) {
-      this.env.record('queue.complete', { job, worker, accepted: false, reason: 'stale_lease', completions: state.completions })
+      this.recorder.record('queue.complete', { job, worker, accepted: false, reason: 'stale_lease', completions: state.completions })
       return false
     }
     if (current) {
-      this.env.timers.clearTimeout(state.lease_timer)
+      if (state.lease_timer !== null) clearTimeout(state.lease_timer)
       state.lease_timer = null
       state.holder = null
     }
     state.completions++
     const reason = current ? 'current_lease' : 'stale_ack_bug'
-    this.env.record('queue.complete', { job, worker, accepted: true, reason, completions: state.completions })
-    if (state.completions > 1) this.env.record('queue.invariant_violation', { job, completions: state.completions })
+    this.recorder.record('queue.complete', { job, worker, accepted: true, reason, completions: state.completions })
+    if (state.completions > 1) this.recorder.record('queue.invariant_violation', { job, completions: state.completions })
     return true
   }
 

@@ -2,8 +2,12 @@
 import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { examples, findExample, type Example } from '../../examples/index.js'
+import type { Example } from '../../examples/index.js'
+import { registerNodeHooks } from '../../plugin/node_hooks.js'
+import { packageOfFile } from '../../plugin/options.js'
+import { folderGlob } from '../../plugin/register_config.js'
 import type { RunReport } from '../run/report.js'
+import { TidyUsageError } from '../tidy/usage_error.js'
 import { summarize } from '../trace/summary.js'
 import { InvalidSeed, parseSeed } from '../world/seed.js'
 
@@ -19,6 +23,9 @@ commands:
                       run one bundled example (twice, comparing traces)
   list-examples       list the bundled examples
   examples            run every example on its documented seed, one line each
+  tidy [paths...] [--simulate <pkg>] [--ban <rule>] [--allow <rule>] [--json] [--rules]
+                      report what the transform cannot redirect (eval, computed globals, WeakRef,
+                      Atomics.wait, threads, native addons) with file:line; exit 1 on findings
   help                show this help
 
 options of run-example:
@@ -26,7 +33,37 @@ options of run-example:
   --summary           print the run report and a summary of its trace
   --trace             print the whole trace
   --expect-failure    exit 0 when the run fails (for the deliberately buggy variants), 1 when it passes
+
+options of tidy:
+  paths               files or directories to check (default: src); node_modules and dist are skipped
+  --simulate <pkg>    also audit a dependency from node_modules (repeatable)
+  --ban <rule>        report a rule, also one that is off by default (repeatable)
+  --allow <rule>      do not report a rule (repeatable)
+  --json              print the findings as JSON
+  --rules             list the rules with their reasons and fixes
+  package.json "marionette": { "tidy": { "ban": [], "allow": [], "simulate": [] } } sets defaults; flags win
 `
+
+type Examples = typeof import('../../examples/index.js')
+
+let loaded_examples: Promise<Examples> | undefined
+
+/**
+ * The bundled examples, loaded under simulation: the examples are plain code
+ * (`setTimeout`, `Math.random()`, `process.hrtime`), so they are imported only
+ * after the transform's module hooks are registered for their folder.
+ */
+function loadExamples(): Promise<Examples> {
+  loaded_examples ??= (async () => {
+    const folder = fileURLToPath(new URL('../../examples/', import.meta.url))
+    // Installed as a dependency, the examples are inside node_modules, which only `simulate` reaches.
+    const installed_as = packageOfFile(folder)
+    const config = { include: [folderGlob(folder)], simulate: installed_as === null ? [] : [installed_as], root: folder }
+    await registerNodeHooks(config, { require: false })
+    return (await import('../../examples/index.js')) as Examples
+  })()
+  return loaded_examples
+}
 
 class UsageError extends Error {
   override name = 'UsageError'
@@ -56,7 +93,7 @@ function closest(name: string, names: readonly string[]): string | undefined {
   return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined
 }
 
-function requireExample(name: string | undefined): Example {
+function requireExample({ examples, findExample }: Examples, name: string | undefined): Example {
   if (name === undefined) {
     throw new UsageError(`run-example needs an example name; one of: ${examples.map((e) => e.name).join(', ')}`)
   }
@@ -103,7 +140,7 @@ async function runExample(args: string[], io: Output): Promise<number> {
     'expect-failure': { type: 'boolean' },
   })
   if (positionals.length > 1) throw new UsageError(`run-example takes one example name, got: ${positionals.join(' ')}`)
-  const example = requireExample(positionals[0])
+  const example = requireExample(await loadExamples(), positionals[0])
   const seed_text = typeof values.seed === 'string' ? values.seed : example.default_seed
   if (values.seed === '') throw new UsageError('--seed needs a value')
   const seed = parseSeed(seed_text)
@@ -127,8 +164,9 @@ function printReport(report: RunReport, io: Output, show: { summary: boolean; tr
   }
 }
 
-function listExamples(args: string[], io: Output): number {
+async function listExamples(args: string[], io: Output): Promise<number> {
   parse(args, {})
+  const { examples } = await loadExamples()
   const width = Math.max(...examples.map((e) => e.name.length))
   for (const example of examples) {
     io.out(`${example.name.padEnd(width)}  ${example.expect === 'fail' ? 'buggy  ' : 'correct'}  seed ${example.default_seed}  ${example.description}\n`)
@@ -138,6 +176,7 @@ function listExamples(args: string[], io: Output): number {
 
 async function runAll(args: string[], io: Output): Promise<number> {
   parse(args, {})
+  const { examples } = await loadExamples()
   const width = Math.max(...examples.map((e) => e.name.length))
   let unexpected = 0
   for (const example of examples) {
@@ -170,9 +209,14 @@ export async function main(args: string[], io: Output): Promise<number> {
       case 'run-example':
         return await runExample(rest, io)
       case 'list-examples':
-        return listExamples(rest, io)
+        return await listExamples(rest, io)
       case 'examples':
         return await runAll(rest, io)
+      case 'tidy': {
+        // Loaded on demand: the parser is a native module the other commands do not need.
+        const { tidyCommand } = await import('../tidy/command.js')
+        return tidyCommand(rest, io)
+      }
       case 'help':
       case '--help':
       case '-h':
@@ -185,12 +229,12 @@ export async function main(args: string[], io: Output): Promise<number> {
         io.err(USAGE)
         return EXIT_USAGE
       default: {
-        const suggestion = closest(command, ['run-example', 'list-examples', 'examples', 'help'])
+        const suggestion = closest(command, ['run-example', 'list-examples', 'examples', 'tidy', 'help'])
         throw new UsageError(`unknown command ${JSON.stringify(command)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
       }
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InvalidSeed) {
+    if (error instanceof UsageError || error instanceof InvalidSeed || error instanceof TidyUsageError) {
       io.err(`marionette: ${error.message}\nRun \`marionette help\` for usage.\n`)
       return EXIT_USAGE
     }

@@ -61,7 +61,7 @@ export class RunReport {
       case 'check_failed':
         return `run ${this.name} failed (${seed}): check ${this.failures.map((f) => f.name).join(', ')} failed`
       case 'error':
-        return `run ${this.name} failed (${seed}): ${describeError(this.error)}`
+        return `run ${this.name} failed (${seed}): ${describeError(this.error).split('\n')[0]}`
       case 'nondeterministic':
         return `run ${this.name} is nondeterministic (${seed}): two runs of the same seed produced different traces`
     }
@@ -100,7 +100,8 @@ export class RunFailure extends Error {
     readonly report: RunReport,
     message: string = report.headline(),
   ) {
-    super(message + '\n' + report.writeSummary())
+    // The summary opens with the headline; say it once.
+    super(message === report.headline() ? report.writeSummary() : message + '\n' + report.writeSummary())
   }
 
   writeSummary(write?: (chunk: string) => void): string {

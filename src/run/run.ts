@@ -1,3 +1,4 @@
+import { enterSimulation, exitSimulation } from '../platform/active.js'
 import { Simulation, type CheckResult, type SimulationOptions } from '../sim/simulation.js'
 import { parseSeed, type Seed, type SeedInput } from '../world/seed.js'
 import { compareTraces } from './replay.js'
@@ -53,8 +54,17 @@ async function attempt(body: Body, options: SimulationOptions & { seed: Seed }):
   const sim = new Simulation(options)
   let error: unknown = null
   try {
-    const after = await sim.loop.run(() => body(sim))
-    after?.()
+    // The platform's globals and module wrappers serve this simulation (and its
+    // leak tripwires watch the real ones) from here until the checks are done.
+    enterSimulation(sim)
+    try {
+      const after = await sim.loop.run(() => body(sim))
+      after?.()
+      // A leak seen while the checks ran: the loop has stopped, so report it here.
+      if (sim.loop.raised_error !== null) throw sim.loop.raised_error
+    } finally {
+      exitSimulation(sim)
+    }
   } catch (caught) {
     error = caught
   }

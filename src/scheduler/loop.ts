@@ -118,6 +118,7 @@ export class EventLoop {
   #reject: ((error: unknown) => void) | null = null
   #failure: unknown = null
   #has_failure = false
+  #raised: Error | null = null
 
   constructor(
     readonly world: World,
@@ -242,6 +243,21 @@ export class EventLoop {
     this.#ticks.push({ callback, args })
   }
 
+  /**
+   * Fails the run with `error` at its next step (the first raised error wins and
+   * stays): for problems detected outside the loop's own call stack, such as a
+   * determinism leak seen by the platform's tripwires, which user code could
+   * otherwise catch and ignore.
+   */
+  raise(error: Error): void {
+    this.#raised ??= error
+  }
+
+  /** The error passed to `raise`, if any. */
+  get raised_error(): Error | null {
+    return this.#raised
+  }
+
   // ---- running ---------------------------------------------------------------------------------
 
   /**
@@ -325,6 +341,8 @@ export class EventLoop {
   readonly #drive = (): void => {
     if (this.#goal === Goal.None) return
     try {
+      // An error raised from outside the loop (a leak in the microtasks just settled) stops the run before it goes on or finishes.
+      if (this.#raised !== null) throw this.#raised
       if (this.#ticks_head < this.#ticks.length) {
         // A microtask called nextTick: Node runs those ticks now, then microtasks again.
         this.#runTicks()
@@ -475,7 +493,7 @@ export class EventLoop {
   }
 
   #checkStickyErrors(): void {
-    const error = this.clock.budget_error ?? this.world.trace.limit_error
+    const error = this.clock.budget_error ?? this.world.trace.limit_error ?? this.#raised
     if (error !== null) throw error
   }
 

@@ -1,0 +1,8 @@
+/** The esbuild plugin: `import marionette from 'marionette-sim/esbuild'`, `plugins: [marionette({ include: ['src/**'] })]`. */
+import type { UnpluginInstance } from 'unplugin'
+import { marionette } from './index.js'
+import type { MarionetteOptions } from './options.js'
+
+export type { MarionetteOptions } from './options.js'
+const plugin: UnpluginInstance<MarionetteOptions | undefined, false>['esbuild'] = marionette.esbuild
+export default plugin

@@ -1,0 +1,203 @@
+/**
+ * What the Vite flavour of the plugin adds for Vitest:
+ *
+ * - `config`: the `simulate` packages are inlined (`test.server.deps.inline`;
+ *   Vitest 4 silently ignores the old `test.deps.inline`) and kept out of the
+ *   dependency optimizer (`test.deps.optimizer.{ssr,client}.exclude`), so
+ *   their files reach the transform; the CommonJS require hook's setup file is
+ *   appended to `test.setupFiles`.
+ * - `configureVitest`: hands the package list to that setup file
+ *   (`project.provide`), and warns about test projects that do not get the
+ *   plugin and about `simulate` packages that are not installed.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Plugin, ResolvedConfig, UserConfig, ViteDevServer } from 'vite'
+import type { TestProject, Vitest } from 'vitest/node'
+import type {} from 'vitest/config'
+import { CJS_SETUP_PATH, FileFilter, findInstalledPackage, PLATFORM_PATH, PLUGIN_NAME, packageFilesRegExp, type ResolvedOptions } from './options.js'
+
+/** What the setup file (`cjs_setup.ts`) receives through `inject`. */
+export interface CjsHookConfig {
+  /** Package names whose `require()`d files the hook transforms. */
+  readonly simulate: readonly string[]
+}
+
+/** The `provide`/`inject` key of the CommonJS hook's configuration. */
+export const CJS_PROVIDE_KEY = 'marionette-sim.cjs'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    'marionette-sim.cjs': CjsHookConfig
+  }
+}
+
+/** State shared by every instance of the plugin in this process (Vitest loads the config once per project). */
+interface SharedState {
+  /** Root Vite servers of Vitest instances in which at least one project got the plugin. */
+  readonly reached: WeakSet<object>
+  /** Vitest instances already checked for projects without the plugin. */
+  readonly checked: WeakSet<object>
+  /** Warnings already shown (each once per process). */
+  readonly warned: Set<string>
+}
+
+const STATE_KEY = Symbol.for('marionette-sim.vitest_plugin_state')
+
+function sharedState(): SharedState {
+  const slot = globalThis as unknown as Record<symbol, SharedState | undefined>
+  return (slot[STATE_KEY] ??= { reached: new WeakSet(), checked: new WeakSet(), warned: new Set() })
+}
+
+function warnOnce(warn: (message: string) => void, message: string): void {
+  const state = sharedState()
+  if (state.warned.has(message)) return
+  state.warned.add(message)
+  warn(message)
+}
+
+const FIX = `Root-level plugins reach only projects declared with \`extends: true\`: add \`extends: true\` to the project in \`test.projects\`, or add marionette(...) to the project's own \`plugins\`.`
+
+function quoted(names: readonly string[]): string {
+  return names.map((name) => JSON.stringify(name)).join(', ')
+}
+
+/** The warning for resolved test projects that do not have the plugin. */
+export function projectsWarning(names: readonly string[]): string {
+  const subject = names.length === 1 ? `test project ${quoted(names)} does` : `test projects ${quoted(names)} do`
+  return `[${PLUGIN_NAME}] ${subject} not get the ${PLUGIN_NAME} plugin, so its files run on the real clock, timers, randomness, disk and network even inside a simulation. ${FIX}`
+}
+
+/** The warning when the root config has the plugin but no project receives it. */
+export function rootOnlyWarning(names: readonly string[]): string {
+  return `[${PLUGIN_NAME}] the ${PLUGIN_NAME} plugin is in the root config, but no test project in this run gets it (projects without it: ${quoted(names)}), so none of their files are simulated. ${FIX}`
+}
+
+/** The warning for CommonJS `simulate` packages under one of Vitest's vm pools. */
+export function vmPoolWarning(pool: string, packages: readonly string[]): string {
+  return `[${PLUGIN_NAME}] the ${pool} pool cannot simulate the CommonJS packages ${quoted(packages)}: its require() does not load ES modules, and the simulated platform is one, so they fail to load. Run this project in the forks (default) or threads pool.`
+}
+
+/** The warning for a `simulate` entry that is not installed. */
+export function missingPackageWarning(name: string, root: string): string {
+  return `[${PLUGIN_NAME}] simulate lists ${JSON.stringify(name)}, which is not installed (no node_modules/${name}/package.json in ${root} or above it), so none of its files can be simulated. Install it, or remove it from \`simulate\`.`
+}
+
+/** A package whose `.js` files are CommonJS (no `"type": "module"`). */
+function isCommonJsPackage(folder: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { type?: unknown }).type !== 'module'
+  } catch {
+    return false
+  }
+}
+
+function hasPlugin(plugins: readonly unknown[] | undefined): boolean {
+  return (plugins ?? []).flat(Infinity as 1).some((plugin) => typeof plugin === 'object' && plugin !== null && (plugin as { name?: unknown }).name === PLUGIN_NAME)
+}
+
+function projectLabel(project: TestProject): string {
+  return project.name !== '' ? project.name : project.config.root
+}
+
+function isVitestServer(config: ResolvedConfig): boolean {
+  return config.plugins.some((plugin) => plugin.name === 'vitest' || plugin.name === 'vitest:project')
+}
+
+type TestConfig = NonNullable<UserConfig['test']>
+
+function toArray<T>(value: T | readonly T[] | undefined): T[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? [...(value as readonly T[])] : [value as T]
+}
+
+/** Adds the `simulate` packages and the require hook's setup file to a Vitest config (merging with the user's values). */
+export function addTestConfig(test: TestConfig, simulate: readonly string[]): void {
+  if (simulate.length === 0) return
+  const server = (test.server ??= {})
+  const server_deps = (server.deps ??= {})
+  if (server_deps.inline !== true) {
+    server_deps.inline = [...toArray(server_deps.inline), ...simulate.map(packageFilesRegExp)]
+  }
+  const deps = (test.deps ??= {})
+  const optimizer = (deps.optimizer ??= {})
+  for (const side of ['ssr', 'client'] as const) {
+    const options = (optimizer[side] ??= {})
+    options.exclude = [...new Set([...(options.exclude ?? []), ...simulate])]
+  }
+  const setup_files = toArray(test.setupFiles)
+  if (!setup_files.includes(CJS_SETUP_PATH)) test.setupFiles = [...setup_files, CJS_SETUP_PATH]
+}
+
+/** Names of the raw `test.projects` entries that will not get a root-level plugin. */
+function unreachedProjectEntries(projects: readonly unknown[]): string[] {
+  const names: string[] = []
+  projects.forEach((entry, index) => {
+    if (typeof entry === 'string') names.push(entry)
+    else if (typeof entry === 'object' && entry !== null && !('then' in entry)) {
+      const inline = entry as { extends?: unknown; plugins?: unknown[]; test?: { name?: unknown } }
+      if (inline.extends === true || hasPlugin(inline.plugins)) return
+      const name = inline.test?.name
+      names.push(typeof name === 'string' ? name : typeof name === 'object' && name !== null && 'label' in name ? String((name as { label: unknown }).label) : `project #${index + 1}`)
+    }
+  })
+  return names
+}
+
+export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Partial<Plugin> {
+  const simulate = options.simulate
+  const cache_key = `${PLUGIN_NAME}:${PLATFORM_PATH}:${JSON.stringify(options)}`
+  return {
+    config(config) {
+      if (simulate.length > 0) addTestConfig((config.test ??= {}), simulate)
+    },
+
+    configResolved(config) {
+      filter.setRoot(config.root)
+      // Plain Vite (a build, or SSR dev): Vitest projects warn in configureVitest instead.
+      if (!isVitestServer(config)) {
+        for (const name of simulate) {
+          if (findInstalledPackage(name, config.root) === null) warnOnce((message) => config.logger.warn(message), missingPackageWarning(name, config.root))
+        }
+      }
+    },
+
+    configureServer(server: ViteDevServer) {
+      // Runs after Vitest's own configureServer (enforce: 'pre'), which resolved the
+      // projects and called configureVitest for those that got the plugin.
+      const config = server.config
+      if (!config.plugins.some((plugin) => plugin.name === 'vitest')) return
+      const projects = (config as unknown as { test?: { projects?: unknown[] } }).test?.projects
+      if (projects === undefined || projects.length === 0 || sharedState().reached.has(server)) return
+      const names = unreachedProjectEntries(projects)
+      if (names.length > 0) warnOnce((message) => config.logger.warn(message), rootOnlyWarning(names))
+    },
+
+    configureVitest(context) {
+      const { vitest, project } = context as { vitest: Vitest; project: TestProject }
+      const state = sharedState()
+      state.reached.add(vitest.vite)
+      const warn = (message: string): void => vitest.logger.warn(message)
+
+      project.provide(CJS_PROVIDE_KEY, { simulate: [...simulate] })
+
+      const define_key = (context as { experimental_defineCacheKeyGenerator?: (generator: (ctx: { id: string }) => string | undefined) => void }).experimental_defineCacheKeyGenerator
+      define_key?.(({ id }) => (filter.matches(id) ? cache_key : undefined))
+
+      const commonjs: string[] = []
+      for (const name of simulate) {
+        const folder = findInstalledPackage(name, project.config.root)
+        if (folder === null) warnOnce(warn, missingPackageWarning(name, project.config.root))
+        else if (isCommonJsPackage(folder)) commonjs.push(name)
+      }
+      const pool = String(project.config.pool)
+      if (commonjs.length > 0 && pool.startsWith('vm')) warnOnce(warn, vmPoolWarning(pool, commonjs))
+
+      if (!state.checked.has(vitest)) {
+        state.checked.add(vitest)
+        const without = vitest.projects.filter((p) => !hasPlugin(p.vite.config.plugins))
+        if (without.length > 0) warnOnce(warn, projectsWarning(without.map(projectLabel)))
+      }
+    },
+  }
+}

@@ -1,0 +1,69 @@
+import { activeSimulation } from './active.js'
+import { callerLocation, displayPath } from './stack.js'
+
+/** Why a family of APIs fails closed inside a simulation, and what to do instead. */
+export const REASONS = {
+  disk:
+    'the simulated disk is not built yet, and the real disk would make the run unrepeatable. ' +
+    'Read what the code needs before the simulation starts and pass it in, or keep file access out of simulated code for now',
+  network:
+    'the simulated network is not built yet, and the real network would make the run unrepeatable. ' +
+    'Keep network access out of simulated code for now (inject a fake client or an in-memory transport)',
+  threads:
+    'a simulation is single-threaded: other processes and threads run outside simulated time and cannot replay from the seed. ' +
+    'Run that work outside the simulation, or call it in-process',
+  keygen:
+    'key and prime generation draws real randomness that the seed does not control. ' +
+    'Generate keys before the simulation starts and pass them in, or derive them from seeded bytes (crypto.randomBytes)',
+  subtle:
+    'crypto.subtle completes on real threads, outside the simulated event loop, so the run would stall or reorder. ' +
+    "Use node:crypto's synchronous functions (createHash, createHmac, createCipheriv, sign, ...) inside a simulation",
+  host:
+    "it changes the real host, which a simulation must not touch. Do it outside the simulation",
+  legacy_timers:
+    'legacy timer internals arm real timers. Use setTimeout/setInterval (simulated) instead',
+} as const
+
+export type UnsupportedReason = keyof typeof REASONS
+
+/**
+ * Thrown by a platform API that has no simulated implementation when it is
+ * called inside a simulation: failing closed, rather than quietly reaching the
+ * real disk, network, clock or another thread.
+ */
+export class UnsupportedInSimulation extends Error {
+  override name = 'UnsupportedInSimulation'
+  readonly code = 'ERR_MARIONETTE_UNSUPPORTED_IN_SIMULATION'
+  /** `file:line:column` of the code that made the call (an absolute path), when the stack shows it. */
+  readonly caller: string | null
+
+  constructor(
+    /** The API as written in code, e.g. `fs.readFileSync`. */
+    readonly api: string,
+    readonly reason: UnsupportedReason,
+  ) {
+    super(`${api} is not available inside a simulation`)
+    this.caller = callerLocation(this.stack ?? '')
+    // The path relative to the working directory: a trace that records the message is the same on every checkout.
+    this.message =
+      `${api} is not available inside a simulation` +
+      (this.caller === null ? '' : ` (called at ${displayPath(this.caller)})`) +
+      `: ${REASONS[reason]}.`
+    // The stack captured the placeholder message; give it the full one.
+    if (this.stack !== undefined) {
+      const at = this.stack.indexOf('\n    at ')
+      this.stack = `${this.name}: ${this.message}${at === -1 ? '' : this.stack.slice(at)}`
+    }
+  }
+}
+
+/** Throws `UnsupportedInSimulation` for `api`, recording it in the active simulation's trace. */
+export function failClosed(api: string, reason: UnsupportedReason): never {
+  const error = new UnsupportedInSimulation(api, reason)
+  try {
+    activeSimulation()?.world.recordFields('platform.unsupported', { api })
+  } catch {
+    // A full trace fails the run by itself; the caller still gets the clearer error.
+  }
+  throw error
+}
