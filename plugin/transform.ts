@@ -23,22 +23,19 @@ import { boundaryMap, type Edit, type Insertion } from './transform_map.js'
 
 export type { Edit, Insertion } from './transform_map.js'
 import { walk, type WalkerEnter } from 'oxc-walker'
-import { parseSync } from 'rolldown/utils'
 import { TransformScopeTracker, hasUseStrict, isAmbientDeclaration, type AstNode } from './transform_scope.js'
+import { GLOBAL_OBJECTS, mayNeedTransform, PLATFORM_BINDING, REDIRECTED_GLOBAL_SET, REDIRECTED_MEMBERS, redirectedModule, type RedirectedModule } from './redirected.js'
+import { alreadyTransformed, languageOf, parse, parseOnce } from './transform_parse.js'
 
-export type RedirectedModule =
-  | 'fs'
-  | 'fs/promises'
-  | 'timers'
-  | 'timers/promises'
-  | 'crypto'
-  | 'net'
-  | 'http'
-  | 'dns'
-  | 'os'
-  | 'child_process'
-  | 'worker_threads'
-  | 'cluster'
+export {
+  PLATFORM_BINDING,
+  REDIRECTED_GLOBALS,
+  REDIRECTED_MEMBERS,
+  REDIRECTED_MODULES,
+  mayNeedTransform,
+  redirectedModule,
+  type RedirectedModule,
+} from './redirected.js'
 
 export interface TransformOptions {
   /** Module specifier the output imports the simulated globals from (an absolute file path or URL in practice). */
@@ -54,171 +51,6 @@ export interface TransformOptions {
 export interface TransformResult {
   code: string
   map: SourceMap | null
-}
-
-/** The local name of the injected platform namespace. */
-export const PLATFORM_BINDING = '__marionette_platform'
-
-export const REDIRECTED_MODULES: readonly RedirectedModule[] = [
-  'fs',
-  'fs/promises',
-  'timers',
-  'timers/promises',
-  'crypto',
-  'net',
-  'http',
-  'dns',
-  'os',
-  'child_process',
-  'worker_threads',
-  'cluster',
-]
-const REDIRECTED_MODULE_SET: ReadonlySet<string> = new Set(REDIRECTED_MODULES)
-
-/** Globals redirected as a whole identifier, to the platform export of the same name. */
-export const REDIRECTED_GLOBALS: readonly string[] = [
-  'Date',
-  'performance',
-  'setTimeout',
-  'clearTimeout',
-  'setInterval',
-  'clearInterval',
-  'setImmediate',
-  'clearImmediate',
-]
-const REDIRECTED_GLOBAL_SET: ReadonlySet<string> = new Set(REDIRECTED_GLOBALS)
-
-/** `object.property` pairs redirected as a whole, to the given platform export. */
-export const REDIRECTED_MEMBERS: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
-  ['Math', new Map([['random', 'Math_random']])],
-  [
-    'process',
-    new Map([
-      ['hrtime', 'process_hrtime'],
-      ['nextTick', 'process_nextTick'],
-    ]),
-  ],
-  [
-    'crypto',
-    new Map([
-      ['randomUUID', 'crypto_randomUUID'],
-      ['getRandomValues', 'crypto_getRandomValues'],
-    ]),
-  ],
-])
-
-const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['globalThis', 'global'])
-
-/**
- * Files that match none of these cannot need a change (a redirected name or a quoted module
- * name); they are returned as null without parsing.
- */
-const PREFILTER =
-  /\b(?:Date|random|performance|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|hrtime|nextTick|randomUUID|getRandomValues)\b|['"`](?:node:)?(?:fs(?:\/promises)?|timers(?:\/promises)?|crypto|net|http|dns|os|child_process|worker_threads|cluster)['"`]/
-
-/** Whether `code` could need a change at all (the cheap test `transformCode` starts with). */
-export function mayNeedTransform(code: string): boolean {
-  return PREFILTER.test(code)
-}
-
-/** The redirected module a specifier names (`'node:fs'` → `'fs'`), or null. */
-export function redirectedModule(specifier: string): RedirectedModule | null {
-  const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier
-  return REDIRECTED_MODULE_SET.has(name) ? (name as RedirectedModule) : null
-}
-
-type Lang = 'js' | 'jsx' | 'ts' | 'tsx'
-
-/** The file path of a module id without Vite's `?query` / `#hash`, and its language. */
-function languageOf(id: string): { path: string; lang: Lang | 'dts' } {
-  const queryAt = id.search(/[?#]/)
-  const path = queryAt === -1 ? id : id.slice(0, queryAt)
-  if (queryAt !== -1) {
-    const lang = /[?&]lang\.(jsx?|tsx?)\b/.exec(id.slice(queryAt))?.[1]
-    if (lang) return { path, lang: lang as Lang }
-  }
-  if (/\.d\.[cm]?ts$/.test(path)) return { path, lang: 'dts' }
-  const ext = /\.([cm]?[jt]sx?)$/.exec(path)?.[1] ?? 'js'
-  if (ext.endsWith('tsx')) return { path, lang: 'tsx' }
-  if (ext.endsWith('ts')) return { path, lang: 'ts' }
-  if (ext.endsWith('jsx')) return { path, lang: 'jsx' }
-  return { path, lang: 'js' }
-}
-
-type SourceType = 'script' | 'module' | 'commonjs' | 'unambiguous'
-
-interface Parsed {
-  program: AstNode
-  hasModuleSyntax: boolean
-  /** The parse needed `sourceType: 'commonjs'` (a top-level `return`). */
-  commonjs: boolean
-}
-
-function lineColumn(code: string, offset: number): { line: number; column: number } {
-  let line = 1
-  let lineStart = 0
-  for (let i = code.indexOf('\n'); i !== -1 && i < offset; i = code.indexOf('\n', i + 1)) {
-    line++
-    lineStart = i + 1
-  }
-  return { line, column: offset - lineStart + 1 }
-}
-
-function parseOnce(path: string, code: string, lang: Lang, sourceType?: SourceType, showSemanticErrors = false) {
-  const result = parseSync(path, code, sourceType ? { lang, sourceType, showSemanticErrors } : { lang })
-  const errors = result.errors.filter((e) => e.severity === 'Error')
-  return { result, errors }
-}
-
-/**
- * Parse with oxc. A `.js` file may also be CommonJS with a top-level `return`, or contain JSX;
- * those are tried before giving up. Throws an Error naming `id:line:column`.
- */
-function parse(id: string, path: string, code: string, lang: Lang): Parsed {
-  const first = parseOnce(path, code, lang)
-  if (first.errors.length === 0) {
-    return { program: first.result.program as unknown as AstNode, hasModuleSyntax: first.result.module.hasModuleSyntax, commonjs: false }
-  }
-  if (lang === 'js' || lang === 'ts') {
-    const cjs = parseOnce(path, code, lang, 'commonjs')
-    if (cjs.errors.length === 0) {
-      return { program: cjs.result.program as unknown as AstNode, hasModuleSyntax: false, commonjs: true }
-    }
-  }
-  if (lang === 'js') {
-    const jsx = parseOnce(path, code, 'jsx')
-    if (jsx.errors.length === 0) {
-      return { program: jsx.result.program as unknown as AstNode, hasModuleSyntax: jsx.result.module.hasModuleSyntax, commonjs: false }
-    }
-  }
-  const error = first.errors[0]!
-  const offset = error.labels[0]?.start ?? 0
-  const { line, column } = lineColumn(code, offset)
-  const failure = new Error(`${id}:${line}:${column}: ${error.message}`) as Error & {
-    id?: string
-    loc?: { file: string; line: number; column: number }
-    frame?: string
-  }
-  failure.id = id
-  failure.loc = { file: id, line, column: column - 1 }
-  if (error.codeframe) failure.frame = error.codeframe
-  throw failure
-}
-
-/** A top-level `import * as __marionette_platform` or `var __marionette_platform = ...`. */
-function alreadyTransformed(program: AstNode): boolean {
-  for (const statement of program.body as AstNode[]) {
-    if (statement.type === 'ImportDeclaration') {
-      for (const specifier of statement.specifiers as AstNode[]) {
-        if (specifier.local?.name === PLATFORM_BINDING) return true
-      }
-    } else if (statement.type === 'VariableDeclaration') {
-      for (const declarator of statement.declarations as AstNode[]) {
-        if (declarator.id?.type === 'Identifier' && declarator.id.name === PLATFORM_BINDING) return true
-      }
-    }
-  }
-  return false
 }
 
 /**
@@ -343,7 +175,7 @@ export interface TransformPlan {
  * global). Same errors as transformCode.
  */
 export function planTransform(code: string, id: string, options: TransformOptions): TransformPlan | null {
-  if (!PREFILTER.test(code)) return null
+  if (!mayNeedTransform(code)) return null
   const { path, lang } = languageOf(id)
   if (lang === 'dts') return null
   const parsed = parse(id, path, code, lang)
