@@ -12,8 +12,16 @@
  * Installed once per thread (a second install only updates the package list)
  * by `cjs_setup.ts`, which the Vitest plugin appends to `test.setupFiles`.
  */
+import { createRequire } from 'node:module'
+import type { compile } from './compile.js'
 import { FileFilter, inPackages, PLUGIN_NAME, requirablePlatform } from './options.js'
 import { installRequireHook } from './require_hook.js'
+
+/** The compiler, loaded synchronously (require of the built ES module) on the first cache miss. */
+function loadCompiler(): typeof compile {
+  const require = createRequire(import.meta.url)
+  return (require('./compile.js') as { compile: typeof compile }).compile
+}
 
 const COMMONJS_FILE = /\.(?:c?js)$/
 const PACKAGES_KEY = Symbol.for('marionette-sim.cjs_hook.packages')
@@ -38,6 +46,6 @@ export function installCjsHook(simulate: readonly string[]): void {
   installRequireHook(
     (file) => state.packages.size > 0 && COMMONJS_FILE.test(file) && inPackages(file, state.packages) && !FileFilter.isOwnFile(file),
     platform,
-    { typescript: false },
+    { typescript: false, loadCompiler },
   )
 }

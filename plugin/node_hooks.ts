@@ -21,6 +21,7 @@ export async function registerNodeHooks(config: RegisterConfig = resolveConfig()
   register(`./loader_hooks${OWN_EXTENSION}`, import.meta.url, { data })
   if (options.require ?? true) {
     const { installRequireHook } = await import('./require_hook.js')
-    installRequireHook(createFilter(config), { index: PLATFORM_PATH, module: platformModulePath }, { typescript: true })
+    const { compile } = await import('./compile.js')
+    installRequireHook(createFilter(config), { index: PLATFORM_PATH, module: platformModulePath }, { typescript: true, loadCompiler: () => compile })
   }
 }

@@ -14,7 +14,13 @@
  * parts, for the files that inlined `simulate` packages `require()`.
  */
 import Module from 'node:module'
-import { compile, isTypeScript, type PlatformLocation } from './compile.js'
+import type { compile, PlatformLocation } from './compile.js'
+import { CompileCache } from './compile_cache.js'
+
+/** Loads the compiler (and with it the parser) on the first file the cache cannot answer. */
+export type CompilerLoader = () => typeof compile
+
+const TYPESCRIPT = /\.[cm]?ts$/
 
 type CompileFunction = (this: unknown, content: string, filename: string, format?: string, ...rest: unknown[]) => unknown
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string
@@ -31,11 +37,14 @@ interface HookState {
   readonly platform: PlatformLocation
   /** Strip types from `.ts`/`.cts` files and resolve them (plain scripts: yes; Vitest workers: no). */
   typescript: boolean
+  readonly loadCompiler: CompilerLoader
+  readonly cache: CompileCache | null
 }
 
 export interface RequireHookOptions {
   /** Load TypeScript through require(): strip types, register `.ts`/`.cts`, try `./x.ts` for `./x.js`. */
   typescript: boolean
+  loadCompiler: CompilerLoader
 }
 
 const STATE_KEY = Symbol.for('marionette-sim.require_hook')
@@ -58,19 +67,31 @@ export function installRequireHook(filter: (file: string) => boolean, platform: 
     }
     return
   }
-  const state: HookState = { filters: [filter], platform, typescript: options.typescript }
+  let compiler: typeof compile | null = null
+  const state: HookState = {
+    filters: [filter],
+    platform,
+    typescript: options.typescript,
+    loadCompiler: () => (compiler ??= options.loadCompiler()),
+    cache: CompileCache.fromEnvironment(),
+  }
   slot()[STATE_KEY] = state
 
   const previous_compile = internals.prototype._compile
   internals.prototype._compile = function marionetteRegisterCompile(this: unknown, content, filename, format, ...rest) {
     if (typeof content === 'string' && typeof filename === 'string') {
-      const typescript = state.typescript && isTypeScript(filename)
+      const typescript = state.typescript && TYPESCRIPT.test(filename)
       const simulate = state.filters.some((selects) => selects(filename))
       if (typescript || simulate) {
         // Node passes 'module' for an ES module it loads through require(); anything else
         // _compile runs is wrapped as CommonJS, whatever the code looks like.
         const kind = format === 'module' ? 'esm' : 'cjs'
-        const code = compile(content, { filename, format: kind, simulate, platform: state.platform })
+        const key = state.cache?.key(filename, content, `${kind}:${simulate}:${state.platform.index}`)
+        let code = key === undefined ? undefined : state.cache?.get(key)
+        if (code === undefined) {
+          code = state.loadCompiler()(content, { filename, format: kind, simulate, platform: state.platform })
+          if (key !== undefined) state.cache?.set(key, code)
+        }
         if (code !== null) return previous_compile.call(this, code, filename, format, ...rest)
       }
     }
