@@ -7,6 +7,7 @@ import { registerNodeHooks } from '../../plugin/node_hooks.js'
 import { packageOfFile } from '../../plugin/options.js'
 import { folderGlob } from '../../plugin/register_config.js'
 import type { RunReport } from '../run/report.js'
+import { didYouMean } from './did_you_mean.js'
 import { TidyUsageError } from '../tidy/usage_error.js'
 import { summarize } from '../trace/summary.js'
 import { InvalidSeed, parseSeed } from '../world/seed.js'
@@ -74,32 +75,13 @@ interface Output {
   err(text: string): void
 }
 
-function closest(name: string, names: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0] as number
-      row[0] = i
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j] as number
-        row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-        previous = current
-      }
-    }
-    return row[b.length] as number
-  }
-  const ranked = names.map((candidate) => ({ candidate, d: distance(name, candidate) })).sort((x, y) => x.d - y.d)
-  const best = ranked[0]
-  return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined
-}
-
 function requireExample({ examples, findExample }: Examples, name: string | undefined): Example {
   if (name === undefined) {
     throw new UsageError(`run-example needs an example name; one of: ${examples.map((e) => e.name).join(', ')}`)
   }
   const example = findExample(name)
   if (example === undefined) {
-    const suggestion = closest(name, examples.map((e) => e.name))
+    const suggestion = didYouMean(name, examples.map((e) => e.name))
     throw new UsageError(
       `unknown example ${JSON.stringify(name)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; ` +
         `run \`marionette list-examples\` to see them all: ${examples.map((e) => e.name).join(', ')}`,
@@ -229,7 +211,7 @@ export async function main(args: string[], io: Output): Promise<number> {
         io.err(USAGE)
         return EXIT_USAGE
       default: {
-        const suggestion = closest(command, ['run-example', 'list-examples', 'examples', 'tidy', 'help'])
+        const suggestion = didYouMean(command, ['run-example', 'list-examples', 'examples', 'tidy', 'help'])
         throw new UsageError(`unknown command ${JSON.stringify(command)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
       }
     }

@@ -1,49 +1,30 @@
 /**
- * What the transform redirects (plugin/transform.ts: REDIRECTED_GLOBALS, REDIRECTED_MEMBERS,
- * REDIRECTED_MODULES; globals.test.ts keeps these lists equal to it), and so what code must not hide
- * from it.
+ * What the transform redirects (its own tables, plugin/redirected.ts), and so what code must not
+ * hide from it.
  */
+import {
+  GLOBAL_OBJECTS as TRANSFORM_OBJECTS,
+  REDIRECTED_GLOBALS as TRANSFORM_GLOBALS,
+  REDIRECTED_MEMBERS as TRANSFORM_MEMBERS,
+  REDIRECTED_MODULES as TRANSFORM_MODULES,
+} from '../../plugin/redirected.js'
 
 /** Names of the global object itself: `globalThis.X` is the global `X` (in a browser-like environment `window.X` and `self.X` too). */
 export const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['globalThis', 'global', 'window', 'self'])
 
 /** The global objects whose members the transform follows: `globalThis.Date`, `global.setTimeout` (not `window.X`). */
-export const TRANSFORM_GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['globalThis', 'global'])
+export const TRANSFORM_GLOBAL_OBJECTS: ReadonlySet<string> = TRANSFORM_OBJECTS
 
 /** Globals the transform rewrites where they are named, unbound (or as `globalThis.X` / `global.X`). */
-export const REDIRECTED_GLOBALS: ReadonlySet<string> = new Set([
-  'Date',
-  'performance',
-  'setTimeout',
-  'clearTimeout',
-  'setInterval',
-  'clearInterval',
-  'setImmediate',
-  'clearImmediate',
-])
+export const REDIRECTED_GLOBALS: ReadonlySet<string> = new Set(TRANSFORM_GLOBALS)
 
 /** Members the transform rewrites only when written `Object.member` on the unbound global object. */
-export const REDIRECTED_MEMBERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['Math', new Set(['random'])],
-  ['process', new Set(['hrtime', 'nextTick'])],
-  ['crypto', new Set(['randomUUID', 'getRandomValues'])],
-])
+export const REDIRECTED_MEMBERS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  [...TRANSFORM_MEMBERS].map(([object, members]) => [object, new Set(members.keys())]),
+)
 
 /** Builtin modules the transform replaces by the simulated platform's (with or without `node:`). */
-export const REDIRECTED_MODULES: ReadonlySet<string> = new Set([
-  'fs',
-  'fs/promises',
-  'timers',
-  'timers/promises',
-  'crypto',
-  'net',
-  'http',
-  'dns',
-  'os',
-  'child_process',
-  'worker_threads',
-  'cluster',
-])
+export const REDIRECTED_MODULES: ReadonlySet<string> = new Set(TRANSFORM_MODULES)
 
 /** `node:fs` → `fs`. */
 export function builtinName(specifier: string): string {

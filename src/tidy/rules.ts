@@ -3,6 +3,7 @@
  * `--ban`/`--allow`, in the package.json configuration and in the output), a one-line reason and a
  * hint at the fix.
  */
+import { didYouMean } from '../cli/did_you_mean.js'
 
 export const RULE_IDS = ['eval', 'computed-global', 'weakref', 'atomics-wait', 'threads', 'native-addon', 'real-io', 'parse-error'] as const
 
@@ -84,27 +85,9 @@ export function defaultRules(): Set<RuleId> {
   return new Set(RULES.filter((rule) => rule.default_on).map((rule) => rule.id))
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number
-      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length] as number
-}
-
 /** `unknown rule "evl" (did you mean eval?); known rules: eval, computed-global, ...` */
 export function unknownRuleMessage(name: string): string {
-  let best: { id: RuleId; d: number } | undefined
-  for (const id of RULE_IDS) {
-    const d = editDistance(name, id)
-    if (best === undefined || d < best.d) best = { id, d }
-  }
-  const suggestion = best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${best.id}?)` : ''
+  const best = didYouMean(name, RULE_IDS)
+  const suggestion = best !== undefined ? ` (did you mean ${best}?)` : ''
   return `unknown rule ${JSON.stringify(name)}${suggestion}; known rules: ${RULE_IDS.join(', ')}`
 }
