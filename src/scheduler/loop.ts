@@ -2,7 +2,10 @@ import { BudgetExceeded, formatNs, NS_PER_MS, type Clock } from '../world/clock.
 import type { World } from '../world/world.js'
 import { EventQueue } from './event_queue.js'
 import { SimulationStalled } from './errors.js'
+import { Operation } from './operation.js'
 import { Task } from './task.js'
+
+export { Operation } from './operation.js'
 
 /**
  * The simulated event loop.
@@ -57,29 +60,6 @@ interface TickEntry {
   args: unknown[] | undefined
 }
 
-/** A scheduled operation: the disk and network complete their work through these. */
-export class Operation extends Task {
-  constructor(
-    readonly loop: EventLoop,
-    readonly label: string,
-    readonly callback: () => void,
-  ) {
-    super()
-  }
-
-  fire(): void {
-    this.callback()
-  }
-
-  describe(): string {
-    return `operation(${this.label})`
-  }
-
-  /** Cancels the operation if it has not run yet. */
-  cancel(): void {
-    this.loop.unschedule(this)
-  }
-}
 
 const enum Goal {
   None,
