@@ -9,7 +9,7 @@ export default [
     extends: true,
     test: {
       name: 'unit',
-      include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts', 'docs/**/*.test.ts', 'plugin/**/*.test.ts'],
+      include: ['src/**/*.test.ts', 'examples/**/*.test.ts', 'bench/**/*.test.ts', 'docs/**/*.test.ts', 'plugin/**/*.test.ts', 'matchers/**/*.test.ts'],
       exclude: ['**/*.e2e.test.ts', '**/node_modules/**', 'dist/**', 'fixtures/**'],
     },
   },

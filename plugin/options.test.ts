@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import {
-  CJS_SETUP_PATH,
+  CJS_SETUP_PATH, MATCHERS_SETUP_PATH,
   cleanId,
   FileFilter,
   findInstalledPackage,
@@ -170,18 +170,18 @@ describe('the Vitest config the plugin adds', () => {
     addTestConfig(test, ['dep'])
     expect(test.server.deps.inline.map(String)).toEqual(['user-inline', String(packageFilesRegExp('dep'))])
     expect(test.deps.optimizer).toEqual({ ssr: { exclude: ['user-ex', 'dep'] }, client: { exclude: ['dep'] } })
-    expect(test.setupFiles).toEqual(['./user-setup.ts', CJS_SETUP_PATH])
+    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, CJS_SETUP_PATH])
     addTestConfig(test, ['dep'])
-    expect(test.setupFiles).toEqual(['./user-setup.ts', CJS_SETUP_PATH])
+    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, CJS_SETUP_PATH])
   })
 
-  it('leaves `inline: true` alone and adds nothing without packages', () => {
+  it('leaves `inline: true` alone and adds only the matchers without packages', () => {
     const test = { server: { deps: { inline: true as const } } }
     addTestConfig(test, ['dep'])
     expect(test.server.deps.inline).toBe(true)
     const empty = {}
     addTestConfig(empty, [])
-    expect(empty).toEqual({})
+    expect(empty).toEqual({ setupFiles: [MATCHERS_SETUP_PATH] })
   })
 
   it('warning texts', () => {

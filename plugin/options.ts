@@ -68,6 +68,9 @@ export function requirablePlatform(): PlatformPaths | null {
   return { index, module: (name) => join(dist, 'modules', `${name.replace('/', '_')}.js`) }
 }
 
+/** The setup file that registers the matchers (`matchers/setup`), appended to `test.setupFiles` by the Vitest plugin. */
+export const MATCHERS_SETUP_PATH = fileURLToPath(new URL(`../matchers/setup${OWN_EXTENSION}`, import.meta.url))
+
 /** The setup file the Vitest plugin appends to `test.setupFiles` (installs the CommonJS require hook). */
 export const CJS_SETUP_PATH = fileURLToPath(new URL(`./cjs_setup${OWN_EXTENSION}`, import.meta.url))
 

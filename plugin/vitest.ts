@@ -1,11 +1,16 @@
 /**
  * The Vitest entry: `import marionette from 'marionette-sim/vitest'` gives the
- * same Vite plugin as `marionette-sim/vite` (Vitest runs Vite plugins).
+ * same Vite plugin as `marionette-sim/vite` (Vitest runs Vite plugins), and
+ * `import { test } from 'marionette-sim/vitest'` gives Vitest's `test` with
+ * `test.sim` (simulated tests; see docs/vitest.md).
  */
 import type { UnpluginInstance } from 'unplugin'
 import { marionette } from './index.js'
 import type { MarionetteOptions } from './options.js'
 
 export type { MarionetteOptions } from './options.js'
+export { test, fullTestName, type MarionetteTestAPI, type SimFixtures, type SimTestAPI, type SimTestContext, type SimTestFunction, type SimTestOptions } from './test_sim.js'
+export { DEFAULT_RUN_SEED, deriveTestSeed, InvalidRunSeed, replayCommand, resolveRunSeed, SEED_ENV } from './seeds.js'
+export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 const plugin: UnpluginInstance<MarionetteOptions | undefined, false>['vite'] = marionette.vite
 export default plugin

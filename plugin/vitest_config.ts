@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { Plugin, ResolvedConfig, UserConfig, ViteDevServer } from 'vite'
 import type { TestProject, Vitest } from 'vitest/node'
 import type {} from 'vitest/config'
-import { CJS_SETUP_PATH, FileFilter, findInstalledPackage, PLATFORM_PATH, PLUGIN_NAME, packageFilesRegExp, type ResolvedOptions } from './options.js'
+import { CJS_SETUP_PATH, FileFilter, MATCHERS_SETUP_PATH, findInstalledPackage, PLATFORM_PATH, PLUGIN_NAME, packageFilesRegExp, type ResolvedOptions } from './options.js'
 
 /** What the setup file (`cjs_setup.ts`) receives through `inject`. */
 export interface CjsHookConfig {
@@ -26,9 +26,21 @@ export interface CjsHookConfig {
 /** The `provide`/`inject` key of the CommonJS hook's configuration. */
 export const CJS_PROVIDE_KEY = 'marionette-sim.cjs'
 
+/** What `test.sim` (`test_sim.ts`) receives through `inject`. */
+export interface SimRunConfig {
+  /** Vitest's `--sequence.seed` (as text), or null when it is not set. */
+  readonly sequence_seed: string | null
+  /** The project's root: where `.marionette/traces/` goes. */
+  readonly root: string
+}
+
+/** The `provide`/`inject` key of `test.sim`'s run configuration. */
+export const SIM_PROVIDE_KEY = 'marionette-sim.sim'
+
 declare module 'vitest' {
   export interface ProvidedContext {
     'marionette-sim.cjs': CjsHookConfig
+    'marionette-sim.sim': SimRunConfig
   }
 }
 
@@ -111,8 +123,13 @@ function toArray<T>(value: T | readonly T[] | undefined): T[] {
   return Array.isArray(value) ? [...(value as readonly T[])] : [value as T]
 }
 
-/** Adds the `simulate` packages and the require hook's setup file to a Vitest config (merging with the user's values). */
+/**
+ * Adds the matchers' setup file, and for `simulate` packages their inlining and the require hook's
+ * setup file, to a Vitest config (merging with the user's values).
+ */
 export function addTestConfig(test: TestConfig, simulate: readonly string[]): void {
+  const with_matchers = toArray(test.setupFiles)
+  if (!with_matchers.includes(MATCHERS_SETUP_PATH)) test.setupFiles = [...with_matchers, MATCHERS_SETUP_PATH]
   if (simulate.length === 0) return
   const server = (test.server ??= {})
   const server_deps = (server.deps ??= {})
@@ -149,7 +166,7 @@ export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Parti
   const cache_key = `${PLUGIN_NAME}:${PLATFORM_PATH}:${JSON.stringify(options)}`
   return {
     config(config) {
-      if (simulate.length > 0) addTestConfig((config.test ??= {}), simulate)
+      addTestConfig((config.test ??= {}), simulate)
     },
 
     configResolved(config) {
@@ -180,6 +197,9 @@ export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Parti
       const warn = (message: string): void => vitest.logger.warn(message)
 
       project.provide(CJS_PROVIDE_KEY, { simulate: [...simulate] })
+      // Only this hook sees Vitest's command line (`--sequence.seed`).
+      const sequence_seed = vitest.config.sequence.seed
+      project.provide(SIM_PROVIDE_KEY, { sequence_seed: sequence_seed === undefined || sequence_seed === null ? null : String(sequence_seed), root: project.config.root })
 
       const define_key = (context as { experimental_defineCacheKeyGenerator?: (generator: (ctx: { id: string }) => string | undefined) => void }).experimental_defineCacheKeyGenerator
       define_key?.(({ id }) => (filter.matches(id) ? cache_key : undefined))

@@ -98,7 +98,8 @@ export class Simulation {
     }
     const passed = result === true || result === undefined
     if (passed) {
-      this.world.record('check', { name, passed: true })
+      // Check names are the user's words (`'synced record recovered'`): escaped like any runtime text.
+      this.world.recordFields('check', { name, passed: true })
       return true
     }
     const detail = typeof result === 'string' ? result : 'returned false'

@@ -1,0 +1,186 @@
+/**
+ * `test.sim` end to end: a separate Vitest runs `fixtures/vitest-sim/` (which
+ * loads the built plugin and `test` from `dist/plugin/vitest.js`, as a user
+ * would) in that folder, and this file checks counts, exit codes, the failure
+ * report, the trace files and the replay command. Needs `npm run build` first
+ * (`npm test` does it).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const APP = join(ROOT, 'fixtures/vitest-sim')
+const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs')
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
+const TRACES = join(APP, '.marionette/traces')
+const FAILING = 'does not serve an entry at its expiry instant'
+
+interface Result {
+  readonly command: string
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly output: string
+}
+
+/** A clean environment for the child: none of this Vitest's worker variables, no colours, no seed unless given. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('VITEST') && key !== 'FORCE_COLOR' && key !== 'NODE_OPTIONS' && key !== 'MARIONETTE_SEED') env[key] = value
+  }
+  return { ...env, NO_COLOR: '1', CI: '1', ...extra }
+}
+
+function node(args: readonly string[], extra_env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: APP, env: childEnv(extra_env), stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out).toString('utf8')
+      const stderr = Buffer.concat(err).toString('utf8')
+      const env_text = Object.entries(extra_env).map(([key, value]) => `${key}=${value} `).join('')
+      resolve({ command: `(cd ${APP} && ${env_text}node ${args.join(' ')})`, code, stdout, stderr, output: `${stdout}\n${stderr}` })
+    })
+  })
+}
+
+function vitest(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+  return node([VITEST, 'run', ...args], env)
+}
+
+function shown(result: Result): string {
+  return `\n$ ${result.command}\nexit code: ${result.code}\n--- stdout ---\n${result.stdout.slice(0, 20_000)}--- stderr ---\n${result.stderr.slice(0, 20_000)}`
+}
+
+/** The single trace file written by a run (after clearing the folder). */
+function onlyTrace(): { name: string; bytes: Buffer } {
+  const files = existsSync(TRACES) ? readdirSync(TRACES).sort() : []
+  expect(files).toHaveLength(1)
+  const name = files[0]!
+  return { name, bytes: readFileSync(join(TRACES, name)) }
+}
+
+/** Splits a `replay:` command (`VAR=value npx vitest run <args>`) into its variable and Vitest arguments. */
+function parseReplay(line: string): { env: Record<string, string>; args: string[] } {
+  const match = /^replay: (MARIONETTE_SEED)=(\S+) npx vitest run (\S+) -t "((?:[^"\\]|\\.)*)"$/.exec(line)
+  if (match === null) throw new Error(`not a replay line: ${line}`)
+  const unquoted = match[4]!.replace(/\\([\\"$`])/g, '$1')
+  return { env: { [match[1]!]: match[2]! }, args: [match[3]!, '-t', unquoted] }
+}
+
+function replayLine(output: string): string {
+  const line = output.split('\n').find((text) => text.startsWith('replay: MARIONETTE_SEED='))
+  if (line === undefined) throw new Error('no replay: line in the output')
+  return line
+}
+
+beforeAll(() => {
+  for (const file of ['dist/plugin/vitest.js', 'dist/plugin/vitest.d.ts', 'dist/src/platform/index.js']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first (npm test builds before it tests)`)
+  }
+})
+
+describe('test.sim in fixtures/vitest-sim', () => {
+  it('runs passing and failing simulated tests, skips and todos, and reports the failure with its seed, check, trace and replay line', async () => {
+    rmSync(TRACES, { recursive: true, force: true })
+    const result = await vitest([])
+    expect(result.code, shown(result)).toBe(1)
+    expect(result.stdout, shown(result)).toMatch(/Tests\s+1 failed \| 2 passed \| 1 skipped \| 1 todo \(5\)/)
+    const output = result.output
+    expect(output, shown(result)).toContain(`FAIL  src/expiry.test.ts > ${FAILING}`)
+    expect(output, shown(result)).toMatch(/SimulationFailed: run does_not_serve_an_entry_at_its_expiry_instant failed \(seed \d+\): check expired-entry-not-served failed/)
+    expect(output, shown(result)).toMatch(/ {2}seed: \d+\n/)
+    expect(output, shown(result)).toContain('  check failed: expired-entry-not-served: served 1 at ')
+    expect(output, shown(result)).toContain('  replay: identical')
+    expect(output, shown(result)).toContain(`replay: MARIONETTE_SEED=0 npx vitest run src/expiry.test.ts -t "^${FAILING}\\$"`)
+    // The trace is attached to the failed test (shown by the default reporter) and written to .marionette/traces/.
+    expect(output, shown(result)).toContain('↳ marionette trace')
+    const seed = /\(seed (\d+)\)/.exec(output)![1]!
+    const trace = onlyTrace()
+    expect(trace.name).toBe(`does_not_serve_an_entry_at_its_expiry_instant-${seed}.trace`)
+    expect(trace.bytes.toString('latin1')).toContain('check name=expired-entry-not-served passed=false')
+    expect(output, shown(result)).toContain(`trace: .marionette/traces/${trace.name}`)
+  })
+
+  it('the same seed writes the same trace bytes, and the printed replay command reproduces them exactly, alone', async () => {
+    rmSync(TRACES, { recursive: true, force: true })
+    const first = await vitest([], { MARIONETTE_SEED: '12648430' })
+    expect(first.code, shown(first)).toBe(1)
+    const first_trace = onlyTrace()
+
+    rmSync(TRACES, { recursive: true, force: true })
+    const second = await vitest([], { MARIONETTE_SEED: '12648430' })
+    expect(second.code, shown(second)).toBe(1)
+    const second_trace = onlyTrace()
+    expect(second_trace.name).toBe(first_trace.name)
+    expect(second_trace.bytes.equals(first_trace.bytes)).toBe(true)
+
+    const line = replayLine(first.output)
+    expect(line).toContain('MARIONETTE_SEED=12648430 ')
+    const replay = parseReplay(line)
+    rmSync(TRACES, { recursive: true, force: true })
+    const replayed = await vitest(replay.args, replay.env)
+    expect(replayed.code, shown(replayed)).toBe(1)
+    expect(replayed.stdout, shown(replayed)).toMatch(/Tests\s+1 failed \(1\)/)
+    expect(replayLine(replayed.output)).toBe(line)
+    const replayed_trace = onlyTrace()
+    expect(replayed_trace.name).toBe(first_trace.name)
+    expect(replayed_trace.bytes.equals(first_trace.bytes)).toBe(true)
+  })
+
+  it('derives each seed from the run seed and the full name: -t runs one test with the seed it had in the full run; --sequence.seed and MARIONETTE_SEED change it', async () => {
+    const full = await vitest([], { MARIONETTE_SEED: '7' })
+    const seed_in_full = /\(seed (\d+)\)/.exec(full.output)?.[1]
+    const filtered = await vitest(['-t', 'at its expiry'], { MARIONETTE_SEED: '7' })
+    expect(filtered.stdout, shown(filtered)).toMatch(/Tests\s+1 failed \| 4 skipped \(5\)/)
+    expect(/\(seed (\d+)\)/.exec(filtered.output)?.[1], shown(filtered)).toBe(seed_in_full)
+
+    const passing = await vitest(['-t', 'sweeps'])
+    expect(passing.code, shown(passing)).toBe(0)
+    expect(passing.stdout, shown(passing)).toMatch(/Tests\s+1 passed \| 4 skipped \(5\)/)
+
+    const sequence = await vitest(['--sequence.seed', '7', '-t', 'at its expiry'])
+    expect(/\(seed (\d+)\)/.exec(sequence.output)?.[1], shown(sequence)).toBe(seed_in_full)
+    expect(replayLine(sequence.output), shown(sequence)).toContain('MARIONETTE_SEED=7 ')
+    // The environment wins over --sequence.seed.
+    const both = await vitest(['--sequence.seed', '7', '-t', 'at its expiry'], { MARIONETTE_SEED: '8' })
+    expect(/\(seed (\d+)\)/.exec(both.output)?.[1], shown(both)).not.toBe(seed_in_full)
+    expect(replayLine(both.output), shown(both)).toContain('MARIONETTE_SEED=8 ')
+  })
+
+  it('fails every simulated test with a clear error for a malformed MARIONETTE_SEED', async () => {
+    const result = await vitest([], { MARIONETTE_SEED: 'abc' })
+    expect(result.code, shown(result)).toBe(1)
+    expect(result.stdout, shown(result)).toMatch(/Tests\s+3 failed \| 1 skipped \| 1 todo \(5\)/)
+    expect(result.output, shown(result)).toContain('InvalidRunSeed: MARIONETTE_SEED: invalid seed "abc": not a recognised form. A seed is a decimal unsigned 64-bit integer')
+  })
+
+  it('runs the example in docs/vitest.md as written (with the package import pointed at the build)', async () => {
+    const docs = readFileSync(join(ROOT, 'docs/vitest.md'), 'utf8')
+    const block = /```js\n([\s\S]*?)```/.exec(docs)?.[1]
+    expect(block).toBeDefined()
+    const source = block!.replace("from 'marionette-sim/vitest'", "from '../../../dist/plugin/vitest.js'")
+    const file = join(APP, 'src/docs_example.test.js')
+    writeFileSync(file, source)
+    try {
+      const result = await vitest(['src/docs_example.test.js'])
+      expect(result.code, shown(result)).toBe(0)
+      expect(result.stdout, shown(result)).toMatch(/Tests\s+1 passed \(1\)/)
+    } finally {
+      rmSync(file, { force: true })
+    }
+  })
+
+  it('type-checks a test file that uses test.sim and every fixture, against the built declarations', async () => {
+    const result = await node([TSC, '-p', 'tsconfig.json'])
+    expect(result.code, shown(result)).toBe(0)
+  })
+})

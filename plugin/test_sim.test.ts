@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { parseSeed } from '../src/world/seed.js'
+import { deriveTestSeed, InvalidRunSeed, replayCommand, resolveRunSeed, sanitizeName, testNamePattern } from './seeds.js'
+import { fullTestName, test } from './test_sim.js'
+
+describe('seeds of simulated tests', () => {
+  it('takes the run seed from MARIONETTE_SEED, else --sequence.seed, else 0', () => {
+    expect(resolveRunSeed('0xC0FFEE', '13')).toEqual({ seed: parseSeed(12648430), source: 'env' })
+    expect(resolveRunSeed(undefined, '13')).toEqual({ seed: parseSeed(13), source: 'sequence.seed' })
+    expect(resolveRunSeed('  ', null)).toEqual({ seed: parseSeed(0), source: 'default' })
+    expect(resolveRunSeed(undefined, undefined).seed.text).toBe('0')
+  })
+
+  it('rejects a malformed run seed, naming where it came from and the accepted forms', () => {
+    expect(() => resolveRunSeed('abc', null)).toThrow(InvalidRunSeed)
+    expect(() => resolveRunSeed('abc', null)).toThrow('MARIONETTE_SEED: invalid seed "abc": not a recognised form. A seed is a decimal unsigned 64-bit integer')
+    expect(() => resolveRunSeed(undefined, '-1')).toThrow('--sequence.seed: invalid seed "-1"')
+  })
+
+  it('derives a test seed from the run seed and the full name, stable and distinct', () => {
+    const run = parseSeed(7)
+    const a = deriveTestSeed(run, 'suite test a')
+    expect(deriveTestSeed(run, 'suite test a')).toEqual(a)
+    expect(deriveTestSeed(run, 'suite test b').text).not.toBe(a.text)
+    expect(deriveTestSeed(parseSeed(8), 'suite test a').text).not.toBe(a.text)
+    expect(deriveTestSeed(parseSeed('3f786850e387550fdab836ed7e6dc881de23001b'), 'x').kind).toBe('u64')
+    // Pinned: the value is part of the contract (a replay across versions needs it).
+    expect(deriveTestSeed(parseSeed(0), 'does not serve an entry at its expiry instant').text).toBe('5055172420653637557')
+  })
+
+  it('writes an exact, shell-quoted -t pattern and a file-name-safe name', () => {
+    expect(testNamePattern('cache (ttl) a.b $x')).toBe('^cache \\(ttl\\) a\\.b \\$x$')
+    expect(replayCommand(parseSeed(13), 'src/a b.test.ts', 'say "hi" $HOME')).toBe(
+      'MARIONETTE_SEED=13 npx vitest run "src/a b.test.ts" -t "^say \\"hi\\" \\\\\\$HOME\\$"',
+    )
+    expect(replayCommand(parseSeed(13), 'src/a.test.ts', 'x', 'app')).toBe('MARIONETTE_SEED=13 npx vitest run --root app src/a.test.ts -t "^x\\$"')
+    expect(sanitizeName('cache (ttl) > sweeps/all')).toBe('cache_ttl_sweeps_all')
+    expect(sanitizeName('  ')).toBe('test')
+  })
+})
+
+describe('test.sim', () => {
+  test.sim('runs its body in a simulation with the fixtures of the attempt', async ({ world, env, control, seed, check, trace, task }) => {
+    expect(world.seed).toEqual(seed)
+    expect(trace).toBe(world.trace)
+    const before = env.clock.nowNs()
+    await env.sleep(60_000)
+    await control.tick()
+    expect(env.clock.nowNs() - before).toBe(60_000_000_000n + BigInt(control.tick_ns))
+    expect(check('slept', () => true)).toBe(true)
+    expect(task.meta.marionette_seed).toBe(seed.text)
+    expect(fullTestName(task as never)).toBe('test.sim runs its body in a simulation with the fixtures of the attempt')
+  })
+
+  test.sim('uses a pinned seed', ({ seed, task }) => {
+    expect(seed.text).toBe('12648430')
+    expect(task.meta.marionette_seed).toBe('12648430')
+  }, { seed: '0xC0FFEE', replay: false, max_steps: 1000 })
+
+  test.sim.fails('fails the test when a check fails', ({ check }) => {
+    check('always-false', () => false)
+  })
+
+  test.sim.skip('is skipped', ({ check }) => {
+    check('never-runs', () => false)
+  })
+
+  describe('concurrent', () => {
+    const order: string[] = []
+    for (const name of ['a', 'b', 'c']) {
+      test.sim.concurrent(`takes turns with other simulations (${name})`, async ({ env }) => {
+        // Without turns, a second simulation entering while this one runs throws SimulationAlreadyActive.
+        order.push(`start ${name}`)
+        for (let i = 0; i < 100; i++) await env.sleep(1_000)
+        order.push(`end ${name}`)
+      })
+    }
+    it('ran each simulation alone (twice: replay)', () => {
+      expect(order).toEqual(['a', 'b', 'c'].flatMap((name) => [`start ${name}`, `end ${name}`, `start ${name}`, `end ${name}`]))
+    })
+  })
+
+  it('rejects unknown options, profile included, when the test is registered', () => {
+    expect(() => test.sim('x', () => {}, { profile: 'swarm' } as never)).toThrow(
+      'test.sim("x"): unknown option "profile": profiles are not supported yet (known options: seed, replay, max_steps, max_time_ns, max_trace_bytes, explore, timeout)',
+    )
+    expect(() => test.sim('x', () => {}, { seeds: 3 } as never)).toThrow('test.sim("x"): unknown option "seeds"')
+    expect(() => test.sim('x', () => {}, { seed: 'nope' })).toThrow('invalid seed "nope"')
+  })
+})
