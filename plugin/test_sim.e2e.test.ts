@@ -184,3 +184,35 @@ describe('test.sim in fixtures/vitest-sim', () => {
     expect(result.code, shown(result)).toBe(0)
   })
 })
+
+// In this file rather than beside src/cli/test_command.ts: both use this fixture's trace folder, and
+// tests in one file run one after another.
+describe('npx marionette test on fixtures/vitest-sim', () => {
+  const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js')
+
+  it('--seed runs Vitest with that run seed, prints it, and matches MARIONETTE_SEED with plain Vitest byte for byte', async () => {
+    rmSync(TRACES, { recursive: true, force: true })
+    const ours = await node([CLI, 'test', '-t', FAILING, '--seed', '0xC0FFEE'])
+    expect(ours.code, shown(ours)).toBe(1)
+    expect(ours.stderr, shown(ours)).toContain('[marionette-sim] run seed 12648430 (from --seed)')
+    expect(ours.stdout, shown(ours)).toMatch(/Tests\s+1 failed \| 4 skipped \(5\)/)
+    const ours_trace = onlyTrace()
+
+    rmSync(TRACES, { recursive: true, force: true })
+    const plain = await vitest(['-t', FAILING], { MARIONETTE_SEED: '12648430' })
+    expect(plain.code, shown(plain)).toBe(1)
+    const plain_trace = onlyTrace()
+    expect(plain_trace.name).toBe(ours_trace.name)
+    expect(plain_trace.bytes.equals(ours_trace.bytes)).toBe(true)
+  })
+
+  it('a passing selection exits 0; an invalid seed is a usage error before Vitest starts', async () => {
+    const passing = await node([CLI, 'test', '-t', 'sweeps'])
+    expect(passing.code, shown(passing)).toBe(0)
+    expect(passing.stderr).toContain('[marionette-sim] run seed 0 (the default')
+    const invalid = await node([CLI, 'test', '--seed', '12x'])
+    expect(invalid.code, shown(invalid)).toBe(2)
+    expect(invalid.stderr).toContain('invalid seed "12x"')
+    expect(invalid.stdout).toBe('')
+  })
+})

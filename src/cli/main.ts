@@ -9,6 +9,7 @@ import { folderGlob } from '../../plugin/register_config.js'
 import type { RunReport } from '../run/report.js'
 import { didYouMean } from './did_you_mean.js'
 import { TidyUsageError } from '../tidy/usage_error.js'
+import { TestUsageError } from './test_command.js'
 import { summarize } from '../trace/summary.js'
 import { InvalidSeed, parseSeed } from '../world/seed.js'
 
@@ -27,6 +28,9 @@ commands:
   tidy [paths...] [--simulate <pkg>] [--ban <rule>] [--allow <rule>] [--json] [--rules]
                       report what the transform cannot redirect (eval, computed globals, WeakRef,
                       Atomics.wait, threads, native addons) with file:line; exit 1 on findings
+  test [vitest arguments] [--seed <n>]
+                      run Vitest (once, unless --watch) with this run seed for test.sim cases
+                      (also MARIONETTE_SEED); every other argument goes to Vitest
   help                show this help
 
 options of run-example:
@@ -194,6 +198,10 @@ export async function main(args: string[], io: Output): Promise<number> {
         return await listExamples(rest, io)
       case 'examples':
         return await runAll(rest, io)
+      case 'test': {
+        const { runTestCommand } = await import('./test_command.js')
+        return await runTestCommand(rest, io)
+      }
       case 'tidy': {
         // Loaded on demand: the parser is a native module the other commands do not need.
         const { tidyCommand } = await import('../tidy/command.js')
@@ -211,12 +219,12 @@ export async function main(args: string[], io: Output): Promise<number> {
         io.err(USAGE)
         return EXIT_USAGE
       default: {
-        const suggestion = didYouMean(command, ['run-example', 'list-examples', 'examples', 'tidy', 'help'])
+        const suggestion = didYouMean(command, ['run-example', 'list-examples', 'examples', 'test', 'tidy', 'help'])
         throw new UsageError(`unknown command ${JSON.stringify(command)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`)
       }
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InvalidSeed || error instanceof TidyUsageError) {
+    if (error instanceof UsageError || error instanceof InvalidSeed || error instanceof TidyUsageError || error instanceof TestUsageError) {
       io.err(`marionette: ${error.message}\nRun \`marionette help\` for usage.\n`)
       return EXIT_USAGE
     }
