@@ -47,13 +47,6 @@ export class World {
     return random
   }
 
-  /** Draws from a stream and records the draw: for decisions that should be visible in the trace. */
-  randomIntLessThan(stream: string, bound: number, reason: string): number {
-    const value = this.random(stream).intLessThan(bound)
-    this.trace.record('random', { stream, reason, bound, value })
-    return value
-  }
-
   buggify(hook: string, rate: BuggifyRate): boolean {
     return this.#buggify.evaluate(hook, rate)
   }
