@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import {
-  CJS_SETUP_PATH, MATCHERS_SETUP_PATH,
+  CJS_SETUP_PATH, MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH,
   cleanId,
   FileFilter,
   findInstalledPackage,
@@ -133,13 +133,14 @@ describe('FileFilter', () => {
 
 describe('resolveOptions', () => {
   it('defaults to src/** and no packages', () => {
-    expect(resolveOptions()).toEqual({ include: ['src/**'], exclude: [], simulate: [] })
-    expect(resolveOptions({ include: 'lib/**', exclude: 'lib/x.ts', simulate: ['a', 'a'] })).toEqual({ include: ['lib/**'], exclude: ['lib/x.ts'], simulate: ['a'] })
+    expect(resolveOptions()).toEqual({ include: ['src/**'], exclude: [], simulate: [], memory: true })
+    expect(resolveOptions({ include: 'lib/**', exclude: 'lib/x.ts', simulate: ['a', 'a'], memory: false })).toEqual({ include: ['lib/**'], exclude: ['lib/x.ts'], simulate: ['a'], memory: false })
   })
 
   it('rejects wrong values with a message naming the option', () => {
     expect(() => resolveOptions({ simulate: 'dep' as unknown as string[] })).toThrow('marionette-sim: simulate must be an array of package names, got "dep"')
     expect(() => resolveOptions({ simulate: ['./local'] })).toThrow(`marionette-sim: simulate must list npm package names (like 'some-dep' or '@scope/dep'), got "./local"`)
+    expect(() => resolveOptions({ memory: 'yes' as unknown as boolean })).toThrow('marionette-sim: memory must be true or false, got "yes"')
     expect(() => resolveOptions({ include: [''] })).toThrow('marionette-sim: include must be glob strings, got ""')
   })
 })
@@ -170,9 +171,9 @@ describe('the Vitest config the plugin adds', () => {
     addTestConfig(test, ['dep'])
     expect(test.server.deps.inline.map(String)).toEqual(['user-inline', String(packageFilesRegExp('dep'))])
     expect(test.deps.optimizer).toEqual({ ssr: { exclude: ['user-ex', 'dep'] }, client: { exclude: ['dep'] } })
-    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, CJS_SETUP_PATH])
+    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH, CJS_SETUP_PATH])
     addTestConfig(test, ['dep'])
-    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, CJS_SETUP_PATH])
+    expect(test.setupFiles).toEqual(['./user-setup.ts', MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH, CJS_SETUP_PATH])
   })
 
   it('leaves `inline: true` alone and adds only the matchers without packages', () => {
@@ -180,8 +181,20 @@ describe('the Vitest config the plugin adds', () => {
     addTestConfig(test, ['dep'])
     expect(test.server.deps.inline).toBe(true)
     const empty = {}
-    addTestConfig(empty, [])
-    expect(empty).toEqual({ setupFiles: [MATCHERS_SETUP_PATH] })
+    addTestConfig(empty, [], '/app')
+    expect(empty).toEqual({ setupFiles: [MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH], onStackTrace: expect.any(Function) })
+    // The stack filter hides this package's frames and keeps everything else (and the user's filter decides those).
+    const filter = (empty as { onStackTrace: (error: unknown, frame: { file: string }) => boolean }).onStackTrace
+    expect(filter({}, { file: fileURLToPath(new URL('./sim_run.ts', import.meta.url)) })).toBe(false)
+    expect(filter({}, { file: fileURLToPath(new URL('./test_sim.test.ts', import.meta.url)) })).toBe(true)
+    expect(filter({}, { file: '/app/src/store.ts' })).toBe(true)
+    const user = { onStackTrace: (_error: unknown, frame: { file: string }) => !frame.file.includes('vendor') }
+    addTestConfig(user, [], '/app')
+    expect(user.onStackTrace({}, { file: '/app/vendor/x.js' })).toBe(false)
+    // Vitest running in this package itself keeps every frame.
+    const own = {}
+    addTestConfig(own, [], fileURLToPath(new URL('..', import.meta.url)))
+    expect(own).toEqual({ setupFiles: [MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH] })
   })
 
   it('warning texts', () => {

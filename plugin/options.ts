@@ -17,6 +17,8 @@ export interface MarionetteOptions {
   exclude?: string | string[]
   /** npm packages to simulate as well (their files are transformed; they are inlined for Vitest). */
   simulate?: string[]
+  /** Keep failing seeds in `.marionette/failures.json` and run them first next time, until they pass (default true). */
+  memory?: boolean
 }
 
 /** The plugin's name, as bundlers and `vite.config.plugins` show it. */
@@ -70,6 +72,9 @@ export function requirablePlatform(): PlatformPaths | null {
 
 /** The setup file that registers the matchers (`matchers/setup`), appended to `test.setupFiles` by the Vitest plugin. */
 export const MATCHERS_SETUP_PATH = fileURLToPath(new URL(`../matchers/setup${OWN_EXTENSION}`, import.meta.url))
+
+/** The setup file that skips the non-sweep tests of a file a shard runs only for its sweeps. */
+export const SWEEP_SETUP_PATH = fileURLToPath(new URL(`./sweep_setup${OWN_EXTENSION}`, import.meta.url))
 
 /** The setup file the Vitest plugin appends to `test.setupFiles` (installs the CommonJS require hook). */
 export const CJS_SETUP_PATH = fileURLToPath(new URL(`./cjs_setup${OWN_EXTENSION}`, import.meta.url))
@@ -212,6 +217,7 @@ export interface ResolvedOptions {
   readonly include: readonly string[]
   readonly exclude: readonly string[]
   readonly simulate: readonly string[]
+  readonly memory: boolean
 }
 
 /** Checks and normalizes user options; throws a plain message for a wrong value. */
@@ -233,7 +239,9 @@ export function resolveOptions(options: MarionetteOptions = {}): ResolvedOptions
       throw new TypeError(`marionette-sim: simulate must list npm package names (like 'some-dep' or '@scope/dep'), got ${JSON.stringify(name)}`)
     }
   }
-  return { include, exclude, simulate: [...new Set(simulate)] }
+  const memory = options.memory ?? true
+  if (typeof memory !== 'boolean') throw new TypeError(`marionette-sim: memory must be true or false, got ${JSON.stringify(memory)}`)
+  return { include, exclude, simulate: [...new Set(simulate)], memory }
 }
 
 /** Decides which module ids the transform touches, for one project root. */

@@ -13,6 +13,13 @@ import { fnv1a64, parseSeed, splitmix64, InvalidSeed, type Seed } from '../src/w
 /** The environment variable that sets the run seed. */
 export const SEED_ENV = 'MARIONETTE_SEED'
 
+/**
+ * The environment variable that pins the seed of every selected simulated test
+ * (with `-t`, one test): how a seed of a sweep, or a remembered failing seed,
+ * is replayed.
+ */
+export const REPLAY_SEED_ENV = 'MARIONETTE_REPLAY_SEED'
+
 /** The run seed when neither `MARIONETTE_SEED` nor `--sequence.seed` is given. */
 export const DEFAULT_RUN_SEED = '0'
 
@@ -53,6 +60,17 @@ export function resolveRunSeed(env: string | undefined, sequence_seed: string | 
   return { seed: parseSeed(DEFAULT_RUN_SEED), source: 'default' }
 }
 
+/** The pinned seed from `MARIONETTE_REPLAY_SEED`, or null when it is not set. */
+export function resolveReplaySeed(env: string | undefined): Seed | null {
+  if (env === undefined || env.trim() === '') return null
+  try {
+    return parseSeed(env)
+  } catch (error) {
+    if (error instanceof InvalidSeed) throw new InvalidRunSeed(`${REPLAY_SEED_ENV}: ${error.message}`)
+    throw error
+  }
+}
+
 /** FNV-1a 64 over the UTF-8 bytes of a name. */
 function hashName(name: string): bigint {
   return fnv1a64(Buffer.from(name, 'utf8').toString('latin1'))
@@ -66,6 +84,16 @@ export function deriveTestSeed(run_seed: Seed, full_name: string): Seed {
   let acc = hashName(full_name)
   for (const word of run_seed.words) acc = splitmix64(acc ^ word)
   return parseSeed(acc)
+}
+
+/**
+ * The seeds of a counted sweep: seed `i` is derived from the run seed and the
+ * test's full name with `#i` appended, so every seed differs from the others,
+ * from other tests' and from the run seed's, and a `-t` rerun gets the same list.
+ */
+export function deriveSweepSeeds(run_seed: Seed, full_name: string, count: number): Seed[] {
+  if (!Number.isSafeInteger(count) || count <= 0) throw new RangeError(`seeds must be a positive integer count or a list of seeds, got ${count}`)
+  return Array.from({ length: count }, (_, i) => deriveTestSeed(run_seed, `${full_name}#${i}`))
 }
 
 /** A file-name-safe form of a test name (at most 100 characters). */
@@ -94,7 +122,16 @@ function shellWord(text: string): string {
  * pattern. `root` is added as `--root` when it is not the working directory.
  */
 export function replayCommand(run_seed: Seed, file: string, full_name: string, root?: string): string {
-  const parts = [`${SEED_ENV}=${run_seed.text}`, 'npx', 'vitest', 'run']
+  return command(`${SEED_ENV}=${run_seed.text}`, file, full_name, root)
+}
+
+/** The command that replays one test with exactly `seed` (a seed of a sweep, or a remembered one). */
+export function pinnedReplayCommand(seed: Seed, file: string, full_name: string, root?: string): string {
+  return command(`${REPLAY_SEED_ENV}=${seed.text}`, file, full_name, root)
+}
+
+function command(assignment: string, file: string, full_name: string, root: string | undefined): string {
+  const parts = [assignment, 'npx', 'vitest', 'run']
   if (root !== undefined) parts.push('--root', shellWord(root))
   parts.push(shellWord(file), '-t', doubleQuoted(testNamePattern(full_name)))
   return parts.join(' ')

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { parseSeed } from '../src/world/seed.js'
-import { deriveTestSeed, InvalidRunSeed, replayCommand, resolveRunSeed, sanitizeName, testNamePattern } from './seeds.js'
-import { fullTestName, test } from './test_sim.js'
+import { declaresSweep } from './fuzz_shards.js'
+import { deriveSweepSeeds, deriveTestSeed, InvalidRunSeed, replayCommand, resolveRunSeed, sanitizeName, testNamePattern } from './seeds.js'
+import { fullTestName, shardSeeds, test } from './test_sim.js'
 
 describe('seeds of simulated tests', () => {
   it('takes the run seed from MARIONETTE_SEED, else --sequence.seed, else 0', () => {
@@ -80,11 +81,88 @@ describe('test.sim', () => {
     })
   })
 
-  it('rejects unknown options, profile included, when the test is registered', () => {
-    expect(() => test.sim('x', () => {}, { profile: 'swarm' } as never)).toThrow(
-      'test.sim("x"): unknown option "profile": profiles are not supported yet (known options: seed, replay, max_steps, max_time_ns, max_trace_bytes, explore, timeout)',
+  it('rejects unknown options and unknown profiles when the test is registered', () => {
+    expect(() => test.sim('x', () => {}, { profile: 'swarn' } as never)).toThrow(
+      'test.sim("x"): unknown profile "swarn": the profiles are smoke, swarm, replay, performance',
     )
+    expect(() => test.sim('x', () => {}, { sedd: 1 } as never)).toThrow(
+      'test.sim("x"): unknown option "sedd" (known options: seed, profile, replay, max_steps, max_time_ns, max_trace_bytes, explore, timeout)',
+    )
+    expect(() => test.sim.fuzz('x', () => {}, { seeds: 0 })).toThrow('test.sim.fuzz("x"): seeds must be a positive integer count or a list of seeds, got 0')
+    expect(() => test.sim.fuzz('x', () => {}, { seeds: [] })).toThrow('test.sim.fuzz("x"): seeds must be a positive integer count or a non-empty list of seeds')
+    expect(() => test.sim.fuzz('x', () => {}, { seeds: ['0xzz'] })).toThrow('invalid seed "0xzz"')
+    expect(() => test.sim.fuzz('x', () => {}, { seed: 3 } as never)).toThrow('test.sim.fuzz("x"): unknown option "seed"')
     expect(() => test.sim('x', () => {}, { seeds: 3 } as never)).toThrow('test.sim("x"): unknown option "seeds"')
     expect(() => test.sim('x', () => {}, { seed: 'nope' })).toThrow('invalid seed "nope"')
   })
+})
+
+describe('test.sim.fuzz', () => {
+  const seen: string[] = []
+  test.sim.fuzz('sweeps its seeds, each in its own simulation', ({ seed, world, task }) => {
+    seen.push(seed.text)
+    expect(world.seed).toEqual(seed)
+    expect(task.meta.marionette_sweep).toBe(true)
+  }, { seeds: 5 })
+
+  it('ran five distinct derived seeds once each (no replay in a passing sweep)', () => {
+    expect(seen).toHaveLength(5)
+    expect(new Set(seen).size).toBe(5)
+    const full_name = 'test.sim.fuzz sweeps its seeds, each in its own simulation'
+    expect(seen).toEqual(deriveSweepSeeds(parseSeed(0), full_name, 5).map((seed) => seed.text))
+  })
+
+  const listed: string[] = []
+  test.sim.fuzz('runs an explicit list of seeds', ({ seed }) => {
+    listed.push(seed.text)
+  }, { seeds: [1, '0x10', 3] })
+  it('ran the listed seeds in order', () => expect(listed).toEqual(['1', '16', '3']))
+
+  test.sim.fuzz.fails('fails naming every failing seed', ({ seed, check }) => {
+    check('odd seeds only', () => BigInt(seed.text) % 2n === 1n)
+  }, { seeds: [1, 2, 3, 4] })
+
+  const profiled: unknown[] = []
+  test.sim.fuzz('takes its seed count and options from a profile', ({ world }) => {
+    profiled.push(world.trace.text().split('\n').find((line) => line.includes('key=profile')))
+  }, { profile: 'smoke' })
+  it('ran the smoke profile: 10 seeds, profile attribute in the trace', () => {
+    expect(profiled).toHaveLength(10) // a sweep runs each seed once unless the test says `replay: true`
+    expect(profiled[0]).toBe('run.attribute key=profile type=text value=smoke')
+  })
+})
+
+describe('shards and sweeps', () => {
+  it('gives seed i to shard i mod n + 1, every seed to exactly one shard', () => {
+    const seeds = Array.from({ length: 10 }, (_, i) => i)
+    expect(shardSeeds(seeds, null)).toEqual(seeds)
+    const shards = [1, 2, 3].map((index) => shardSeeds(seeds, { index, count: 3 }))
+    expect(shards).toEqual([[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]])
+  })
+
+  it('recognises files that declare a sweep', () => {
+    expect(declaresSweep("test.sim.fuzz('x', fn)")).toBe(true)
+    expect(declaresSweep('it.sim.fuzz.only ("x", fn)')).toBe(true)
+    expect(declaresSweep("test.sim('fuzzy', fn)")).toBe(false)
+  })
+})
+
+describe('test.extend keeps .sim', () => {
+  const withStore = test.extend<{ store: Map<string, string> }>({
+    store: async ({}, use) => {
+      await use(new Map([['a', '1']]))
+    },
+  })
+
+  withStore.sim('gets the user fixture and the simulation fixtures', async ({ store, env, check }) => {
+    expect(store.get('a')).toBe('1')
+    await env.sleep(10)
+    check('store kept', () => store.size === 1)
+  })
+
+  const twice = withStore.extend<{ doubled: number }>({ doubled: async ({ store }, use) => use(store.size * 2) })
+  twice.sim.fuzz('through two extends, in a sweep', ({ doubled, store }) => {
+    expect(doubled).toBe(2)
+    expect(store.get('a')).toBe('1')
+  }, { seeds: 2 })
 })

@@ -9,8 +9,24 @@ import { marionette } from './index.js'
 import type { MarionetteOptions } from './options.js'
 
 export type { MarionetteOptions } from './options.js'
-export { test, fullTestName, type MarionetteTestAPI, type SimFixtures, type SimTestAPI, type SimTestContext, type SimTestFunction, type SimTestOptions } from './test_sim.js'
-export { DEFAULT_RUN_SEED, deriveTestSeed, InvalidRunSeed, replayCommand, resolveRunSeed, SEED_ENV } from './seeds.js'
+export {
+  test,
+  fullTestName,
+  InvalidSimOption,
+  DEFAULT_FUZZ_TIMEOUT_MS,
+  PROFILE_NAMES,
+  type MarionetteTestAPI,
+  type ProfileName,
+  type SimFixtures,
+  type SimFuzzAPI,
+  type SimFuzzOptions,
+  type SimRunOptions,
+  type SimTestAPI,
+  type SimTestContext,
+  type SimTestFunction,
+  type SimTestOptions,
+} from './test_sim.js'
+export { DEFAULT_RUN_SEED, deriveSweepSeeds, deriveTestSeed, InvalidRunSeed, pinnedReplayCommand, replayCommand, REPLAY_SEED_ENV, resolveRunSeed, SEED_ENV } from './seeds.js'
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 const plugin: UnpluginInstance<MarionetteOptions | undefined, false>['vite'] = marionette.vite
 export default plugin

@@ -11,11 +11,16 @@
  *   plugin and about `simulate` packages that are not installed.
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Plugin, ResolvedConfig, UserConfig, ViteDevServer } from 'vite'
 import type { TestProject, Vitest } from 'vitest/node'
 import type {} from 'vitest/config'
-import { CJS_SETUP_PATH, FileFilter, MATCHERS_SETUP_PATH, findInstalledPackage, PLATFORM_PATH, PLUGIN_NAME, packageFilesRegExp, type ResolvedOptions } from './options.js'
+import { readFailureMemory, type FailureMemory } from './failure_memory.js'
+import { sweepAwareSequencer } from './fuzz_shards.js'
+import { SeedReporter } from './seed_reporter.js'
+import { resolveRunSeed, SEED_ENV } from './seeds.js'
+import { CJS_SETUP_PATH, FileFilter, MATCHERS_SETUP_PATH, OWN_EXTENSION, SWEEP_SETUP_PATH, findInstalledPackage, PLATFORM_PATH, PLUGIN_NAME, packageFilesRegExp, type ResolvedOptions } from './options.js'
 
 /** What the setup file (`cjs_setup.ts`) receives through `inject`. */
 export interface CjsHookConfig {
@@ -30,8 +35,14 @@ export const CJS_PROVIDE_KEY = 'marionette-sim.cjs'
 export interface SimRunConfig {
   /** Vitest's `--sequence.seed` (as text), or null when it is not set. */
   readonly sequence_seed: string | null
-  /** The project's root: where `.marionette/traces/` goes. */
+  /** The project's root: where `.marionette/traces/` and `.marionette/failures.json` go. */
   readonly root: string
+  /** Vitest's `--shard`, or null. */
+  readonly shard: { readonly index: number; readonly count: number } | null
+  /** Test files this shard runs only for their sweeps (absolute paths). */
+  readonly guest_files: readonly string[]
+  /** Remembered failing seeds by test key (`.marionette/failures.json`). */
+  readonly memory: FailureMemory
 }
 
 /** The `provide`/`inject` key of `test.sim`'s run configuration. */
@@ -52,13 +63,15 @@ interface SharedState {
   readonly checked: WeakSet<object>
   /** Warnings already shown (each once per process). */
   readonly warned: Set<string>
+  /** The seed reporter of each Vitest instance. */
+  readonly reporters: WeakMap<object, SeedReporter>
 }
 
 const STATE_KEY = Symbol.for('marionette-sim.vitest_plugin_state')
 
 function sharedState(): SharedState {
   const slot = globalThis as unknown as Record<symbol, SharedState | undefined>
-  return (slot[STATE_KEY] ??= { reached: new WeakSet(), checked: new WeakSet(), warned: new Set() })
+  return (slot[STATE_KEY] ??= { reached: new WeakSet(), checked: new WeakSet(), warned: new Set(), reporters: new WeakMap() })
 }
 
 function warnOnce(warn: (message: string) => void, message: string): void {
@@ -127,9 +140,11 @@ function toArray<T>(value: T | readonly T[] | undefined): T[] {
  * Adds the matchers' setup file, and for `simulate` packages their inlining and the require hook's
  * setup file, to a Vitest config (merging with the user's values).
  */
-export function addTestConfig(test: TestConfig, simulate: readonly string[]): void {
+export function addTestConfig(test: TestConfig, simulate: readonly string[], root: string = process.cwd()): void {
   const with_matchers = toArray(test.setupFiles)
-  if (!with_matchers.includes(MATCHERS_SETUP_PATH)) test.setupFiles = [...with_matchers, MATCHERS_SETUP_PATH]
+  const own = [MATCHERS_SETUP_PATH, SWEEP_SETUP_PATH].filter((path) => !with_matchers.includes(path))
+  if (own.length > 0) test.setupFiles = [...with_matchers, ...own]
+  hideOwnFrames(test, root)
   if (simulate.length === 0) return
   const server = (test.server ??= {})
   const server_deps = (server.deps ??= {})
@@ -144,6 +159,33 @@ export function addTestConfig(test: TestConfig, simulate: readonly string[]): vo
   }
   const setup_files = toArray(test.setupFiles)
   if (!setup_files.includes(CJS_SETUP_PATH)) test.setupFiles = [...setup_files, CJS_SETUP_PATH]
+}
+
+/** This package's own folder (the repository, or node_modules/marionette-sim). */
+const PACKAGE_ROOT = fileURLToPath(new URL(OWN_EXTENSION === '.js' ? '../../' : '../', import.meta.url))
+const OWN_CODE = ['dist', 'plugin', 'src', 'matchers'].map((folder) => join(PACKAGE_ROOT, folder) + sep)
+
+/**
+ * Failure stacks show the user's frames, not the simulator's: frames from this
+ * package's code are hidden (composed with the user's own `onStackTrace`).
+ * Not when Vitest runs in this package itself: its own tests need them.
+ */
+function hideOwnFrames(test: TestConfig, root: string): void {
+  if (resolve(root) + sep === PACKAGE_ROOT) return
+  const user = test.onStackTrace
+  if ((user as { marionette?: boolean } | undefined)?.marionette === true) return
+  const filter: NonNullable<TestConfig['onStackTrace']> = (error, frame) => {
+    if (isOwnFrame(frame.file)) return false
+    return user === undefined ? true : user(error, frame)
+  }
+  Object.defineProperty(filter, 'marionette', { value: true })
+  test.onStackTrace = filter
+}
+
+/** Whether a stack frame's file is this package's code (not a test of it). */
+export function isOwnFrame(file: string): boolean {
+  const path = file.startsWith('file://') ? fileURLToPath(file) : file
+  return OWN_CODE.some((folder) => path.startsWith(folder)) && !/\.test\.[cm]?[jt]s$/.test(path)
 }
 
 /** Names of the raw `test.projects` entries that will not get a root-level plugin. */
@@ -161,12 +203,32 @@ function unreachedProjectEntries(projects: readonly unknown[]): string[] {
   return names
 }
 
+/** The seed reporter of this Vitest run (added once, after the user's reporters). */
+function addSeedReporter(vitest: Vitest, keep_memory: boolean): SeedReporter {
+  const state = sharedState()
+  let reporter = state.reporters.get(vitest)
+  if (reporter === undefined) {
+    let run_seed
+    try {
+      run_seed = resolveRunSeed(process.env[SEED_ENV], vitest.config.sequence.seed)
+    } catch (error) {
+      // Workers report a bad seed in every simulated test; the reporter shows the default.
+      vitest.logger.warn(`[${PLUGIN_NAME}] ${error instanceof Error ? error.message : String(error)}`)
+      run_seed = resolveRunSeed(undefined, undefined)
+    }
+    reporter = new SeedReporter(run_seed, keep_memory)
+    state.reporters.set(vitest, reporter)
+    ;(vitest.config.reporters as unknown[]).push(reporter)
+  }
+  return reporter
+}
+
 export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Partial<Plugin> {
   const simulate = options.simulate
   const cache_key = `${PLUGIN_NAME}:${PLATFORM_PATH}:${JSON.stringify(options)}`
   return {
     config(config) {
-      addTestConfig((config.test ??= {}), simulate)
+      addTestConfig((config.test ??= {}), simulate, config.root ?? process.cwd())
     },
 
     configResolved(config) {
@@ -197,9 +259,31 @@ export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Parti
       const warn = (message: string): void => vitest.logger.warn(message)
 
       project.provide(CJS_PROVIDE_KEY, { simulate: [...simulate] })
-      // Only this hook sees Vitest's command line (`--sequence.seed`).
+      // Only this hook sees Vitest's command line (`--sequence.seed`, `--shard`).
       const sequence_seed = vitest.config.sequence.seed
-      project.provide(SIM_PROVIDE_KEY, { sequence_seed: sequence_seed === undefined || sequence_seed === null ? null : String(sequence_seed), root: project.config.root })
+      const shard = vitest.config.shard
+      const memory = readFailureMemory(project.config.root, warn)
+      const sim_config: SimRunConfig = {
+        sequence_seed: sequence_seed === undefined || sequence_seed === null ? null : String(sequence_seed),
+        root: project.config.root,
+        shard: shard === undefined || shard === null ? null : { index: shard.index, count: shard.count },
+        guest_files: [],
+        memory,
+      }
+      project.provide(SIM_PROVIDE_KEY, sim_config)
+      addSeedReporter(vitest, options.memory).addProject(project.name, project.config.root, memory)
+      if (sim_config.shard !== null) {
+        const sequence = vitest.config.sequence as { sequencer: Vitest['config']['sequence']['sequencer']; marionette?: boolean }
+        if (sequence.marionette !== true) {
+          sequence.sequencer = sweepAwareSequencer(sequence.sequencer, (guests) => {
+            for (const [guest_project, files] of guests) {
+              const current = guest_project.getProvidedContext()[SIM_PROVIDE_KEY]
+              if (current !== undefined) guest_project.provide(SIM_PROVIDE_KEY, { ...current, guest_files: files })
+            }
+          })
+          sequence.marionette = true
+        }
+      }
 
       const define_key = (context as { experimental_defineCacheKeyGenerator?: (generator: (ctx: { id: string }) => string | undefined) => void }).experimental_defineCacheKeyGenerator
       define_key?.(({ id }) => (filter.matches(id) ? cache_key : undefined))
