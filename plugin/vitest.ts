@@ -27,6 +27,8 @@ export {
   type SimTestOptions,
 } from './test_sim.js'
 export { DEFAULT_RUN_SEED, deriveSweepSeeds, deriveTestSeed, InvalidRunSeed, pinnedReplayCommand, replayCommand, REPLAY_SEED_ENV, resolveRunSeed, SEED_ENV } from './seeds.js'
+// The matchers' types (registered on `expect` by the plugin's setup file) come with this entry.
+export type { MarionetteMatchers, MatcherReceived, MatcherRunOptions } from '../matchers/index.js'
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 const plugin: UnpluginInstance<MarionetteOptions | undefined, false>['vite'] = marionette.vite
 export default plugin
