@@ -4,12 +4,12 @@
  * (which loads the built plugin from `dist/`, as a user would) and this file
  * checks exit codes, outputs, report files and traces. Needs `npm run build`.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { requireBuild, runNode, shown, type ChildResult } from './e2e_support.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const APP = join(ROOT, 'fixtures/vitest-report')
@@ -19,48 +19,12 @@ const STATE = join(APP, '.marionette')
 const TRACES = join(STATE, 'traces')
 const MEMORY = join(STATE, 'failures.json')
 
-interface Result {
-  readonly command: string
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly output: string
+function node(args: readonly string[], extra_env: Record<string, string> = {}): Promise<ChildResult> {
+  return runNode(APP, args, extra_env)
 }
 
-/** A clean environment for the child: none of this Vitest's variables, no colours, no seed unless given. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('VITEST') || key.startsWith('MARIONETTE_') || key.startsWith('GITHUB_')) continue
-    if (key === 'FORCE_COLOR' || key === 'NODE_OPTIONS') continue
-    env[key] = value
-  }
-  return { ...env, NO_COLOR: '1', CI: '1', ...extra }
-}
-
-function node(args: readonly string[], extra_env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: APP, env: childEnv(extra_env), stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString('utf8')
-      const stderr = Buffer.concat(err).toString('utf8')
-      const env_text = Object.entries(extra_env).map(([key, value]) => `${key}=${value} `).join('')
-      resolve({ command: `(cd ${APP} && ${env_text}node ${args.join(' ')})`, code, stdout, stderr, output: `${stdout}\n${stderr}` })
-    })
-  })
-}
-
-function vitest(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+function vitest(args: readonly string[], env: Record<string, string> = {}): Promise<ChildResult> {
   return node([VITEST, 'run', ...args], env)
-}
-
-function shown(result: Result): string {
-  return `\n$ ${result.command}\nexit code: ${result.code}\n--- stdout ---\n${result.stdout.slice(0, 20_000)}--- stderr ---\n${result.stderr.slice(0, 20_000)}`
 }
 
 function traceFiles(): string[] {
@@ -86,9 +50,7 @@ function readJson(path: string): JsonReport['testResults'][number]['assertionRes
 }
 
 beforeAll(() => {
-  for (const file of ['dist/plugin/vitest.js', 'dist/plugin/vitest.d.ts', 'dist/src/platform/index.js']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first (npm test builds before it tests)`)
-  }
+  requireBuild(ROOT, ['dist/plugin/vitest.js', 'dist/plugin/vitest.d.ts', 'dist/src/platform/index.js'])
   rmSync(STATE, { recursive: true, force: true })
 })
 
@@ -220,7 +182,7 @@ describe('the reporters', () => {
     const replay = `replay: MARIONETTE_SEED=0 npx vitest run src/runaway.test.ts -t "^${name}\\$"`
     // verbose (and default): the failure, the annotation, and the seed reporter's block.
     expect(result.stdout, shown(result)).toContain(`× src/runaway.test.ts > ${name}`)
-    expect(result.stdout).toContain(`↳ marionette trace (seed ${seed})`)
+    expect(result.stdout).toContain(`↳ marionette trace seed ${seed}`)
     expect(result.stdout).toContain(`[marionette-sim] 1 simulated test, run seed 0 (default)`)
     expect(result.stdout).toContain(`  FAIL src/runaway.test.ts > ${name} (seed ${seed})`)
     expect(result.stdout).toContain(`    ${replay}`)
@@ -236,11 +198,11 @@ describe('the reporters', () => {
     expect(existsSync(join(APP, json!.meta['marionette_failure'].trace_file))).toBe(true)
     // JUnit: the annotation as a property, the summary and replay line in the failure.
     const junit = readFileSync(join(folder, 'junit.xml'), 'utf8')
-    expect(junit).toContain(`<property name="marionette.trace" value="marionette trace (seed ${seed})">`)
+    expect(junit).toContain(`<property name="marionette.trace" value="marionette trace seed ${seed}">`)
     expect(junit).toContain('event=0 loop.budget_exceeded budget=max_steps now_ns=0')
     expect(junit).toContain(replay.replace(/"/g, '&quot;'))
     // TAP: the annotation as a comment, the failure.
-    expect(result.stdout).toContain(`# marionette.trace: marionette trace (seed ${seed})`)
+    expect(result.stdout).toContain(`# marionette.trace: marionette trace seed ${seed}`)
     expect(result.stdout).toMatch(new RegExp(`not ok \\d+ - ${name}`))
     // GitHub Actions: an error annotation at the test's line, with the replay command.
     const github = result.stdout.split('\n').find((line) => line.startsWith('::error file='))

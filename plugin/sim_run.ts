@@ -182,11 +182,13 @@ export async function failWith(
   headline_prefix = '',
 ): Promise<never> {
   const root = config?.root ?? process.cwd()
-  const trace_text = report.traceText()
-  await context.annotate(`marionette trace (seed ${report.seed.text})`, 'marionette.trace', { contentType: 'text/plain', body: trace_text, bodyEncoding: 'utf-8' })
+  // Written first: annotation and artifact then point at the one file (Vitest copies it once for
+  // the HTML report) instead of carrying the whole trace through the worker channel.
   const written = writeTrace(root, full_name, report)
-  const artifact: TraceArtifact = { type: 'marionette:trace', seed: report.seed.text, replay: replay_command }
-  artifact.attachments = [written.path !== null ? { contentType: 'text/plain', path: written.path } : { contentType: 'text/plain', body: trace_text, bodyEncoding: 'utf-8' }]
+  const attachment = written.path !== null ? { contentType: 'text/plain', path: written.path } : { contentType: 'text/plain', body: report.traceText(), bodyEncoding: 'utf-8' as const }
+  // No punctuation in the message: the HTML report names the downloaded file after it.
+  await context.annotate(`marionette trace seed ${report.seed.text}`, 'marionette.trace', { ...attachment })
+  const artifact: TraceArtifact = { type: 'marionette:trace', seed: report.seed.text, replay: replay_command, attachments: [{ ...attachment }] }
   try {
     await recordArtifact(context.task, artifact)
   } catch {

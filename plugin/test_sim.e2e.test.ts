@@ -5,11 +5,11 @@
  * report, the trace files and the replay command. Needs `npm run build` first
  * (`npm test` does it).
  */
-import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { requireBuild, runNode, shown, type ChildResult } from './e2e_support.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const APP = join(ROOT, 'fixtures/vitest-sim')
@@ -18,46 +18,12 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
 const TRACES = join(APP, '.marionette/traces')
 const FAILING = 'does not serve an entry at its expiry instant'
 
-interface Result {
-  readonly command: string
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly output: string
+function node(args: readonly string[], extra_env: Record<string, string> = {}): Promise<ChildResult> {
+  return runNode(APP, args, extra_env)
 }
 
-/** A clean environment for the child: none of this Vitest's worker variables, no colours, no seed unless given. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('VITEST') && key !== 'FORCE_COLOR' && key !== 'NODE_OPTIONS' && key !== 'MARIONETTE_SEED') env[key] = value
-  }
-  return { ...env, NO_COLOR: '1', CI: '1', ...extra }
-}
-
-function node(args: readonly string[], extra_env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: APP, env: childEnv(extra_env), stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString('utf8')
-      const stderr = Buffer.concat(err).toString('utf8')
-      const env_text = Object.entries(extra_env).map(([key, value]) => `${key}=${value} `).join('')
-      resolve({ command: `(cd ${APP} && ${env_text}node ${args.join(' ')})`, code, stdout, stderr, output: `${stdout}\n${stderr}` })
-    })
-  })
-}
-
-function vitest(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+function vitest(args: readonly string[], env: Record<string, string> = {}): Promise<ChildResult> {
   return node([VITEST, 'run', ...args], env)
-}
-
-function shown(result: Result): string {
-  return `\n$ ${result.command}\nexit code: ${result.code}\n--- stdout ---\n${result.stdout.slice(0, 20_000)}--- stderr ---\n${result.stderr.slice(0, 20_000)}`
 }
 
 /** The single trace file written by a run (after clearing the folder). */
@@ -83,9 +49,7 @@ function replayLine(output: string): string {
 }
 
 beforeAll(() => {
-  for (const file of ['dist/plugin/vitest.js', 'dist/plugin/vitest.d.ts', 'dist/src/platform/index.js']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first (npm test builds before it tests)`)
-  }
+  requireBuild(ROOT, ['dist/plugin/vitest.js', 'dist/plugin/vitest.d.ts', 'dist/src/platform/index.js'])
 })
 
 describe('test.sim in fixtures/vitest-sim', () => {
@@ -163,19 +127,21 @@ describe('test.sim in fixtures/vitest-sim', () => {
     expect(result.output, shown(result)).toContain('InvalidRunSeed: MARIONETTE_SEED: invalid seed "abc": not a recognised form. A seed is a decimal unsigned 64-bit integer')
   })
 
-  it('runs the example in docs/vitest.md as written (with the package import pointed at the build)', async () => {
+  it('runs the examples in docs/vitest.md as written (with the package import pointed at the build)', async () => {
     const docs = readFileSync(join(ROOT, 'docs/vitest.md'), 'utf8')
-    const block = /```js\n([\s\S]*?)```/.exec(docs)?.[1]
-    expect(block).toBeDefined()
-    const source = block!.replace("from 'marionette-sim/vitest'", "from '../../../dist/plugin/vitest.js'")
-    const file = join(APP, 'src/docs_example.test.js')
-    writeFileSync(file, source)
+    const blocks = [...docs.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!)
+    expect(blocks.length).toBeGreaterThanOrEqual(2)
+    const files = blocks.map((block, index) => {
+      const file = join(APP, `src/docs_example_${index}.test.js`)
+      writeFileSync(file, block.replace("from 'marionette-sim/vitest'", "from '../../../dist/plugin/vitest.js'"))
+      return file
+    })
     try {
-      const result = await vitest(['src/docs_example.test.js'])
+      const result = await vitest(files.map((file) => file.slice(APP.length + 1)))
       expect(result.code, shown(result)).toBe(0)
-      expect(result.stdout, shown(result)).toMatch(/Tests\s+1 passed \(1\)/)
+      expect(result.stdout, shown(result)).toMatch(new RegExp(`Tests\\s+${blocks.length} passed \\(${blocks.length}\\)`))
     } finally {
-      rmSync(file, { force: true })
+      for (const file of files) rmSync(file, { force: true })
     }
   })
 
