@@ -7,7 +7,9 @@ import { codeBlocks, documentationFiles, ROOT } from './snippets.js'
 function sourceOf(specifier: string): string {
   const exports = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> }).exports
   const key = specifier === 'marionette-sim' ? '.' : '.' + specifier.slice('marionette-sim'.length)
-  const target = exports[key]
+  // An exact export, or a subpath pattern ('./platform/*' for marionette-sim/platform/fs).
+  const pattern = Object.keys(exports).find((candidate) => candidate.endsWith('/*') && key.startsWith(candidate.slice(0, -1)))
+  const target = exports[key] ?? (pattern === undefined ? undefined : { default: (exports[pattern] as { default: string }).default.replace('*', key.slice(pattern.length - 1)) })
   if (target === undefined) throw new Error(`docs import ${specifier}, which package.json does not export`)
   return join(ROOT, target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'))
 }
@@ -26,7 +28,7 @@ describe('TypeScript examples in the documentation run as written', () => {
   test.each(blocks.map((block) => [`${block.file}:${block.line}`, block] as const))('%s', async (_, block) => {
     mkdirSync(snippet_dir, { recursive: true })
     const path = join(snippet_dir, `${block.file.replace(/[/.]/g, '_')}_${block.line}.ts`)
-    const source = block.body.replace(/from '(marionette-sim(?:\/[a-z]+)?)'/g, (_, specifier: string) => {
+    const source = block.body.replace(/from '(marionette-sim(?:\/[a-z]+(?:\/[a-z_]+)?)?)'/g, (_, specifier: string) => {
       const target = relative(snippet_dir, sourceOf(specifier)).replace(/\.ts$/, '.js')
       return `from '${target.startsWith('.') ? target : './' + target}'`
     })

@@ -3,6 +3,8 @@ import type { RunReport } from '../src/run/report.js'
 import { idempotency, idempotencyBug } from './idempotency_bug/scenario.js'
 import { retryQueue, retryQueueBug } from './retry_queue/scenario.js'
 import { IDEMPOTENCY_FAILING_SEED } from './idempotency_bug/seeds.js'
+import { KV_DISK, kvStore, kvStoreBug } from './kv_store/scenario.js'
+import { KV_STORE_BUG_SEED } from './kv_store/seeds.js'
 
 /** A bundled example: ordinary code, a scenario, and what a run of it should show. */
 export interface Example {
@@ -47,6 +49,21 @@ export const examples: readonly Example[] = [
     expect: 'fail',
     catching_check: 'every_deposit_applied_once',
     run: (options) => runCase(idempotencyBug, options),
+  },
+  {
+    name: 'kv-store',
+    description: 'write-ahead-log store on node:fs/promises whose recovery validates checksums; survives crashes that lose, tear or damage the unsynced record',
+    default_seed: '12648430',
+    expect: 'pass',
+    run: (options) => runCase(kvStore, { disk: KV_DISK, ...options }),
+  },
+  {
+    name: 'kv-store-bug',
+    description: 'the same store recovering by magic value only; damaged_record_rejected catches a torn or damaged record being served',
+    default_seed: KV_STORE_BUG_SEED,
+    expect: 'fail',
+    catching_check: 'damaged_record_rejected',
+    run: (options) => runCase(kvStoreBug, { disk: KV_DISK, ...options }),
   },
 ]
 

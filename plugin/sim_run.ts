@@ -9,7 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path'
 import { recordArtifact, type TestContext } from 'vitest'
-import { profile, type ProfileName } from '../src/run/profiles.js'
+import type { DiskOptions } from '../src/disk/options.js'
+import type { NetworkOptions } from '../src/net/network.js'
+import { withProfile, type ProfileName } from '../src/run/profiles.js'
 import type { RunReport } from '../src/run/report.js'
 import { run, type RunOptions } from '../src/run/run.js'
 import type { Env } from '../src/sim/env.js'
@@ -53,6 +55,10 @@ export interface SimRunOptions {
   max_trace_bytes?: number
   /** Seeded choice among tasks due at the same instant. */
   explore?: boolean
+  /** The simulated disk: sector size, latency, capacity, faults (docs/disk.md). */
+  disk?: DiskOptions
+  /** The simulated network: its nodes (required to use it), capacities, faults (docs/network.md). */
+  network?: NetworkOptions
 }
 
 declare module 'vitest' {
@@ -119,15 +125,17 @@ async function oneAtATime<T>(body: () => Promise<T>): Promise<T> {
 
 /** The run options for one seed: the profile's, then the test's own. */
 export function runOptionsFor(seed: Seed, full_name: string, options: SimRunOptions, overrides: Partial<RunOptions> = {}): RunOptions {
-  const from_profile = options.profile === undefined ? {} : profile(options.profile).expand(seed)
   // The trace holds the name as one token: printable ASCII without spaces.
-  const run_options: RunOptions = { ...from_profile, seed, name: sanitizeName(full_name) }
+  const run_options: RunOptions = { seed, name: sanitizeName(full_name) }
   if (options.replay !== undefined) run_options.replay = options.replay
   if (options.max_steps !== undefined) run_options.max_steps = options.max_steps
   if (options.max_time_ns !== undefined) run_options.max_time_ns = options.max_time_ns
   if (options.max_trace_bytes !== undefined) run_options.max_trace_bytes = options.max_trace_bytes
   if (options.explore !== undefined) run_options.explore = options.explore
-  return { ...run_options, ...overrides }
+  if (options.disk !== undefined) run_options.disk = options.disk
+  if (options.network !== undefined) run_options.network = options.network
+  Object.assign(run_options, overrides)
+  return options.profile === undefined ? run_options : withProfile(options.profile, run_options)
 }
 
 /** Runs `fn` under one seed (twice unless replay is off) with the fixtures; never throws for a failed run. */

@@ -86,7 +86,7 @@ describe('test.sim', () => {
       'test.sim("x"): unknown profile "swarn": the profiles are smoke, swarm, replay, performance',
     )
     expect(() => test.sim('x', () => {}, { sedd: 1 } as never)).toThrow(
-      'test.sim("x"): unknown option "sedd" (known options: seed, profile, replay, max_steps, max_time_ns, max_trace_bytes, explore, timeout)',
+      'test.sim("x"): unknown option "sedd" (known options: seed, profile, replay, max_steps, max_time_ns, max_trace_bytes, explore, disk, network, timeout)',
     )
     expect(() => test.sim.fuzz('x', () => {}, { seeds: 0 })).toThrow('test.sim.fuzz("x"): seeds must be a positive integer count or a list of seeds, got 0')
     expect(() => test.sim.fuzz('x', () => {}, { seeds: [] })).toThrow('test.sim.fuzz("x"): seeds must be a positive integer count or a non-empty list of seeds')

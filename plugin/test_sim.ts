@@ -37,7 +37,7 @@ export interface SimFuzzOptions extends SimRunOptions {
   timeout?: number
 }
 
-const RUN_KEYS = ['profile', 'replay', 'max_steps', 'max_time_ns', 'max_trace_bytes', 'explore', 'timeout'] as const
+const RUN_KEYS = ['profile', 'replay', 'max_steps', 'max_time_ns', 'max_trace_bytes', 'explore', 'disk', 'network', 'timeout'] as const
 const SIM_KEYS: ReadonlySet<string> = new Set(['seed', ...RUN_KEYS])
 const FUZZ_KEYS: ReadonlySet<string> = new Set(['seeds', ...RUN_KEYS])
 

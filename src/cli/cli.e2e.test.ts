@@ -105,7 +105,9 @@ describe('examples', () => {
         'retry-queue-bug  seed=12648430  caught by single_completion',
         'idempotency      seed=12648430  passed',
         `idempotency-bug  seed=${IDEMPOTENCY_FAILING_SEED}  caught by every_deposit_applied_once`,
-        '4 examples, all as expected',
+        'kv-store         seed=12648430  passed',
+        'kv-store-bug     seed=12648430  caught by damaged_record_rejected',
+        '6 examples, all as expected',
         '',
       ].join('\n'),
     )

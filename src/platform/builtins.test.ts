@@ -67,29 +67,31 @@ function thrown(call: () => unknown): UnsupportedInSimulation {
 }
 
 describe('fail-closed modules inside a simulation', () => {
-  test('fs.readFileSync names the API, the caller\'s line and what to do', async () => {
+  test('an fs API the simulated disk does not model names the API, the caller\'s line and what to do', async () => {
     const { value, trace } = await inSim(() => {
-      const error = thrown(() => fs.readFileSync('/etc/hostname')) // @call readFileSync
+      const error = thrown(() => fs.symlinkSync('/a', '/b')) // @call symlinkSync
       return { message: error.message, api: error.api, caller: error.caller, stack: error.stack ?? '' }
     })
-    expect(value.api).toBe('fs.readFileSync')
-    expect(value.caller).toBe(markedCall('readFileSync'))
+    expect(value.api).toBe('fs.symlinkSync')
+    expect(value.caller).toBe(markedCall('symlinkSync'))
     expect(value.message).toBe(
-      `fs.readFileSync is not available inside a simulation (called at ${relative(process.cwd(), markedCall('readFileSync'))}): ` +
-        'the simulated disk is not built yet, and the real disk would make the run unrepeatable. ' +
-        'Read what the code needs before the simulation starts and pass it in, or keep file access out of simulated code for now.',
+      `fs.symlinkSync is not available inside a simulation (called at ${relative(process.cwd(), markedCall('symlinkSync'))}): ` +
+        'this fs API is not simulated: the simulated disk holds regular files and directories only ' +
+        '(no symbolic or hard links, watchers, ownership, cp or statfs), and the real disk would make the run unrepeatable. ' +
+        'Use the simulated calls instead (open, read, write, fsync, stat, readdir, mkdir, rename, rm, copyFile, streams, fs.promises and FileHandle), ' +
+        'or do this outside the simulation.',
     )
     expect(value.stack.startsWith(`UnsupportedInSimulation: ${value.message}\n    at `)).toBe(true)
-    expect(trace).toContain('platform.unsupported api=fs.readFileSync')
+    expect(trace).toContain('platform.unsupported api=fs.symlinkSync')
   })
 
   test('every module names its API and reason', async () => {
     const { value } = await inSim(() => [
-      thrown(() => fs.promises.readFile('/x')),
-      thrown(() => fs_promises.writeFile('/x', 'y')),
-      thrown(() => fs.default.existsSync('/x')),
-      thrown(() => new fs.ReadStream('/x' as never)),
-      thrown(() => fs.realpathSync.native('/x')),
+      thrown(() => fs.promises.symlink('/x', '/y')),
+      thrown(() => fs_promises.watch('/x')),
+      thrown(() => fs.default.watchFile('/x', () => {})),
+      thrown(() => fs.cpSync('/x', '/y')),
+      thrown(() => fs.readlinkSync('/x')),
       thrown(() => net.createServer()),
       thrown(() => new net.Socket()),
       thrown(() => http.request('http://localhost/')),
@@ -108,11 +110,11 @@ describe('fail-closed modules inside a simulation', () => {
       thrown(() => (timers.enroll as (item: object, ms: number) => void)({}, 1)),
     ].map((error) => [error.api, error.reason]))
     expect(value).toEqual([
-      ['fs.promises.readFile', 'disk'],
-      ['fs.promises.writeFile', 'disk'],
-      ['fs.existsSync', 'disk'],
-      ['fs.ReadStream', 'disk'],
-      ['fs.realpathSync.native', 'disk'],
+      ['fs.promises.symlink', 'disk'],
+      ['fs.promises.watch', 'disk'],
+      ['fs.watchFile', 'disk'],
+      ['fs.cpSync', 'disk'],
+      ['fs.readlinkSync', 'disk'],
       ['net.createServer', 'network'],
       ['net.Socket', 'network'],
       ['http.request', 'network'],

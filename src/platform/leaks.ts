@@ -277,6 +277,11 @@ function watchHrtime(hrtime: NodeJS.HRTime): Function {
   return watched
 }
 
+/**
+ * The real fs stays watched although transformed code now has a simulated disk: a dependency the
+ * transform does not reach still reads and writes the real disk, which is a determinism leak.
+ * Module loading (Node's loaders, Vite) is exempt by caller, so it keeps working.
+ */
 const FS_FUNCTIONS = [
   'readFile',
   'readFileSync',

@@ -4,8 +4,10 @@ import { callerLocation, displayPath } from './stack.js'
 /** Why a family of APIs fails closed inside a simulation, and what to do instead. */
 export const REASONS = {
   disk:
-    'the simulated disk is not built yet, and the real disk would make the run unrepeatable. ' +
-    'Read what the code needs before the simulation starts and pass it in, or keep file access out of simulated code for now',
+    'this fs API is not simulated: the simulated disk holds regular files and directories only ' +
+    '(no symbolic or hard links, watchers, ownership, cp or statfs), and the real disk would make the run unrepeatable. ' +
+    'Use the simulated calls instead (open, read, write, fsync, stat, readdir, mkdir, rename, rm, copyFile, streams, fs.promises and FileHandle), ' +
+    'or do this outside the simulation',
   network:
     'the simulated network is not built yet, and the real network would make the run unrepeatable. ' +
     'Keep network access out of simulated code for now (inject a fake client or an in-memory transport)',

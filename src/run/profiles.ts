@@ -6,24 +6,26 @@
  * different mix of faults on, at different rates), from a stream of its own,
  * so the same seed always gets the same mix and no other stream shifts.
  */
-import type { RunOptions } from './run.js'
-import { Random } from '../world/random.js'
-import { parseSeed, type Seed, type SeedInput } from '../world/seed.js'
+import type { DiskFaultOptions } from '../disk/faults.js'
+import type { NetworkFaultOptions } from '../net/faults.js'
 import type { AttributeValue } from '../world/trace.js'
+import type { RunOptions } from './run.js'
+import { drawSwarmDiskFaults } from '../disk/swarm.js'
+import { drawSwarmNetworkFaults } from '../net/faults.js'
+import { Random } from '../world/random.js'
+import { parseSeed, type Seed } from '../world/seed.js'
 
 export const PROFILE_NAMES = ['smoke', 'swarm', 'replay', 'performance'] as const
 export type ProfileName = (typeof PROFILE_NAMES)[number]
 
-/** The run options a profile decides (the rest stay the caller's). */
-export type ProfileOptions = Pick<RunOptions, 'replay' | 'explore' | 'max_steps' | 'max_time_ns' | 'max_trace_bytes' | 'attributes'> &
-  ProfileFaults
-
-/**
- * Fault settings, per subsystem. Subsystems add their own field to this
- * interface (declaration merging) together with their entry in `SWARM_DRAWS`.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ProfileFaults {}
+/** What a profile decides for one seed: run options, fault settings, and trace attributes naming them. */
+export interface ProfileSettings {
+  readonly run: Pick<RunOptions, 'replay' | 'explore' | 'max_steps'>
+  readonly disk_faults?: DiskFaultOptions
+  /** Applied when the run declares a network (the topology is the test's, not the profile's). */
+  readonly network_faults?: NetworkFaultOptions
+  readonly attributes: Readonly<Record<string, AttributeValue>>
+}
 
 export interface Profile {
   readonly name: ProfileName
@@ -31,24 +33,8 @@ export interface Profile {
   readonly summary: string
   /** Seeds a `test.sim.fuzz` sweep runs when it does not say. */
   readonly fuzz_seeds: number
-  /** The options for one seed. */
-  expand(seed: Seed): ProfileOptions
-}
-
-/** A subsystem's swarm draw: picks its fault settings for one seed from the profile's own stream. */
-export interface SwarmDraw {
-  /** The subsystem (`disk`, `network`), also the key in `ProfileFaults`. */
-  readonly subsystem: string
-  draw(random: Random): object
-}
-
-/** Registered by each subsystem that has faults; the swarm profile draws them in this order. */
-const SWARM_DRAWS: SwarmDraw[] = []
-
-/** Adds a subsystem's fault draw to the swarm profile (once per subsystem). */
-export function registerSwarmDraw(draw: SwarmDraw): void {
-  if (SWARM_DRAWS.some((known) => known.subsystem === draw.subsystem)) return
-  SWARM_DRAWS.push(draw)
+  /** The settings for one seed. */
+  expand(seed: Seed): ProfileSettings
 }
 
 /** The stream swarm fault settings are drawn from (independent of every stream the simulation uses). */
@@ -59,7 +45,7 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     name: 'smoke',
     summary: 'quick confidence: no injected faults, replay comparison on, 10 seeds per sweep',
     fuzz_seeds: 10,
-    expand: () => ({ replay: true, explore: false, attributes: { profile: 'smoke' } }),
+    expand: () => ({ run: { replay: true, explore: false }, attributes: { profile: 'smoke' } }),
   },
   swarm: {
     name: 'swarm',
@@ -67,28 +53,28 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     fuzz_seeds: 100,
     expand(seed) {
       const random = new Random(seed, SWARM_STREAM)
-      const options: Record<string, unknown> = { replay: true, explore: true }
-      const attributes: Record<string, AttributeValue> = { profile: 'swarm' }
-      for (const { subsystem, draw } of SWARM_DRAWS) {
-        const faults = draw(random)
-        options[subsystem] = { faults }
-        attributes[`${subsystem}_faults`] = describeFaults(faults)
+      // Disk first, then network: each draw takes a fixed number of values, so adding a subsystem later keeps these.
+      const disk_faults = drawSwarmDiskFaults(random)
+      const network_faults = drawSwarmNetworkFaults(random)
+      return {
+        run: { replay: true, explore: true },
+        disk_faults,
+        network_faults,
+        attributes: { profile: 'swarm', disk_faults: describeFaults(disk_faults), network_faults: describeFaults(network_faults) },
       }
-      options['attributes'] = attributes
-      return options as ProfileOptions
     },
   },
   replay: {
     name: 'replay',
     summary: 'reproducing a seed: replay comparison forced on, no injected faults, 1 seed per sweep',
     fuzz_seeds: 1,
-    expand: () => ({ replay: true, explore: false, attributes: { profile: 'replay' } }),
+    expand: () => ({ run: { replay: true, explore: false }, attributes: { profile: 'replay' } }),
   },
   performance: {
     name: 'performance',
     summary: 'throughput: one run per seed (no replay comparison), no injected faults, large budgets, 20 seeds per sweep',
     fuzz_seeds: 20,
-    expand: () => ({ replay: false, explore: false, max_steps: 1_000_000_000, attributes: { profile: 'performance' } }),
+    expand: () => ({ run: { replay: false, explore: false, max_steps: 1_000_000_000 }, attributes: { profile: 'performance' } }),
   },
 }
 
@@ -104,9 +90,21 @@ export function profile(name: string): Profile {
   throw new UnknownProfile(`unknown profile ${JSON.stringify(name)}: the profiles are ${known}`)
 }
 
-/** The options `profile_name` gives `seed`. */
-export function profileOptions(profile_name: ProfileName, seed: SeedInput): ProfileOptions {
-  return profile(profile_name).expand(parseSeed(seed))
+/**
+ * `options` under the profile `profile_name` for its seed: the profile's run
+ * options and fault settings, with whatever `options` sets winning (fault by
+ * fault: a test that pins one disk fault keeps the profile's others).
+ */
+export function withProfile(profile_name: ProfileName, options: RunOptions): RunOptions {
+  const settings = profile(profile_name).expand(parseSeed(options.seed))
+  const merged: RunOptions = { ...settings.run, seed: options.seed }
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value
+  merged.attributes = { ...settings.attributes, ...options.attributes }
+  if (settings.disk_faults !== undefined) merged.disk = { ...options.disk, faults: { ...settings.disk_faults, ...options.disk?.faults } }
+  if (settings.network_faults !== undefined && options.network !== undefined) {
+    merged.network = { ...options.network, faults: { ...settings.network_faults, ...options.network.faults } }
+  }
+  return merged
 }
 
 /** `read_error=percent:5,crash_lost_write=never` style text for a trace attribute. */

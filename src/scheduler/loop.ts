@@ -99,6 +99,8 @@ export class EventLoop {
   #failure: unknown = null
   #has_failure = false
   #raised: Error | null = null
+  /** Holders that need the macrotask settle for now (see holdMacrotaskSettle). */
+  #macrotask_settle_holds = 0
 
   constructor(
     readonly world: World,
@@ -305,8 +307,25 @@ export class EventLoop {
     })
   }
 
+  /**
+   * Makes the loop settle through a real macrotask, as `settle: 'macrotask'`
+   * does, until the returned function is called. For simulated I/O driven by
+   * Node's own streams (fs.ReadStream over the simulated disk): they continue
+   * through the real `process.nextTick`, often from a microtask, where the
+   * fast settle would run the next task (or declare a stall) too early.
+   */
+  holdMacrotaskSettle(): () => void {
+    this.#macrotask_settle_holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#macrotask_settle_holds--
+    }
+  }
+
   #settleThenDrive(): void {
-    if (this.settle === 'macrotask' || this.#steps % this.yield_every_steps === 0) {
+    if (this.settle === 'macrotask' || this.#macrotask_settle_holds > 0 || this.#steps % this.yield_every_steps === 0) {
       realSetImmediate(this.#drive)
     } else {
       void resolved.then(this.#afterMicrotasks)
@@ -315,7 +334,13 @@ export class EventLoop {
 
   /** Queued as a microtask: by the time this nextTick runs, the microtask queue is empty. */
   readonly #afterMicrotasks = (): void => {
-    realNextTick(this.#drive)
+    realNextTick(this.#driveAfterTick)
+  }
+
+  /** The fast settle's landing: a hold taken since it was queued (a stream created in a microtask) settles through a macrotask first. */
+  readonly #driveAfterTick = (): void => {
+    if (this.#macrotask_settle_holds > 0) realSetImmediate(this.#drive)
+    else this.#drive()
   }
 
   readonly #drive = (): void => {

@@ -1,3 +1,10 @@
+import { createDiskControl } from '../disk/disk_control.js'
+import type { DiskControl } from '../disk/control.js'
+import { validateDiskOptions, type DiskOptions } from '../disk/options.js'
+import { SimDisk } from '../disk/sim_disk.js'
+import type { NetworkControl } from '../net/control.js'
+import { NoNetwork } from '../net/errors.js'
+import { NetworkModel, type NetworkOptions, type SimNetwork } from '../net/network.js'
 import { EventLoop, type LoopOptions } from '../scheduler/loop.js'
 import { createTimers, type SimTimers } from '../scheduler/timers.js'
 import { createTimersPromises, type SimTimersPromises } from '../scheduler/timers_promises.js'
@@ -16,6 +23,10 @@ export interface CheckFailure {
 export interface SimulationOptions extends WorldOptions, LoopOptions {
   /** Simulated duration of one `control.tick()`, in nanoseconds. */
   tick_ns?: number
+  /** The simulated disk (sim.disk, control.disk); created on first use, so unused it costs nothing. */
+  disk?: DiskOptions
+  /** The simulated network (sim.network, control.network): its topology is declared here, once. */
+  network?: NetworkOptions
 }
 
 export const DEFAULT_TICK_NS = NS_PER_MS
@@ -27,6 +38,10 @@ export interface Control {
   tick(): Promise<void>
   /** Advances simulated time tick by tick until `duration_ns` has passed. */
   runFor(duration_ns: number): Promise<void>
+  /** Disk faults, crash, restart, scripted corruption and durable-state views. */
+  readonly disk: DiskControl
+  /** Network faults, node and link state, partitions, clogs and queues. Throws `NoNetwork` without `network` options. */
+  readonly network: NetworkControl
 }
 
 /** A subsystem's fault-evolution hook, run once per tick; probabilistic rolls happen only here. */
@@ -46,6 +61,10 @@ export class Simulation {
   readonly #check_failures: CheckFailure[] = []
   readonly #tick_hooks: { name: string; hook: TickHook }[] = []
   #tick_count = 0
+  readonly #disk_options: DiskOptions
+  #disk: SimDisk | null = null
+  #disk_control: DiskControl | null = null
+  readonly #network: NetworkModel | null
 
   constructor(options: SimulationOptions) {
     this.world = new World(options)
@@ -56,6 +75,8 @@ export class Simulation {
     if (!Number.isSafeInteger(tick_ns) || tick_ns <= 0) {
       throw new RangeError(`tick_ns must be a positive integer number of nanoseconds, got ${tick_ns}`)
     }
+    this.#disk_options = options.disk ?? {}
+    validateDiskOptions({ ...this.#disk_options, tick_ns })
     const world = this.world
     const clock = world.clock
     const app_random = world.random('env')
@@ -74,11 +95,36 @@ export class Simulation {
       record: (name, fields) => world.record(name, fields),
       recordFields: (name, fields) => world.recordFields(name, fields),
     }
+    const diskControl = (): DiskControl => (this.#disk_control ??= createDiskControl(this.disk))
+    const network_model = (): NetworkModel => {
+      if (this.#network === null) throw new NoNetwork('control.network')
+      return this.#network
+    }
     this.control = {
       tick_ns,
       tick: () => this.#tick(),
       runFor: (duration_ns) => this.#runFor(duration_ns),
+      get disk() {
+        return diskControl()
+      },
+      get network() {
+        return network_model().control
+      },
     }
+    this.#network = options.network === undefined ? null : new NetworkModel(world, this.loop, options.network, tick_ns)
+    if (this.#network !== null) this.addTickHook('network', this.#network.tick.bind(this.#network))
+  }
+
+  /** The application's side of the network: it opens endpoints. Throws `NoNetwork` without `network` options. */
+  get network(): SimNetwork {
+    if (this.#network === null) throw new NoNetwork('sim.network')
+    return this.#network.app
+  }
+
+  /** The simulated disk the fs layer runs on. Created on first use: no draw, no trace until then. */
+  get disk(): SimDisk {
+    this.#disk ??= new SimDisk(this.world, { ...this.#disk_options, tick_ns: this.control.tick_ns })
+    return this.#disk
   }
 
   get check_failures(): readonly CheckFailure[] {

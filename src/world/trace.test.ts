@@ -88,6 +88,28 @@ describe('Trace', () => {
     expect(trace.text().endsWith('\n')).toBe(true)
   })
 
+  test('writes every kind of value exactly as String() would, and a rejected value leaves no partial line', () => {
+    const values: (string | number | bigint | boolean)[] = [
+      0, -0, 7, 9, 10, 99, 100, 4294967295, 4294967296, 2 ** 53 - 1, 2 ** 53, 1e21, -1, -12.5, 0.1, 1.5e-7,
+      123456789012345, 99999999999999, 10n ** 30n, -5n, true, false, '', 'plain', 'a,b:c/d%', '~!@#$',
+    ]
+    const trace = new Trace()
+    let expected = ''
+    values.forEach((value, i) => {
+      trace.record('kind.value', { i, value, tail: 'x' })
+      expected += `event=${i} kind.value i=${i} value=${String(value)} tail=x\n`
+    })
+    expect(trace.text()).toBe(expected)
+    const before = trace.size_bytes
+    expect(() => trace.record('kind.value', { a: 1, b: 'two words', c: 3 })).toThrow(InvalidTracePayload)
+    expect(() => trace.record('kind.value', { a: 1, b: Number.NaN })).toThrow(/must be finite/)
+    expect(() => trace.record('kind.value', { a: 1, 'B': 2 })).toThrow(InvalidTracePayload)
+    expect(trace.size_bytes).toBe(before)
+    expect(trace.event_count).toBe(values.length)
+    trace.record('kind.after')
+    expect(trace.text()).toBe(expected + `event=${values.length} kind.after\n`)
+  })
+
   test('grows past its initial buffer without corrupting earlier lines', () => {
     const trace = new Trace()
     for (let i = 0; i < 20_000; i++) trace.record('world.tick', { tick: i, now_ns: i * 1000 })

@@ -3,6 +3,7 @@ import { timers, timersPromises } from '../timers.js'
 import { failsClosedInside, moduleProxy } from './module_proxy.js'
 import { cryptoModule } from './crypto.js'
 import { osModule } from './os.js'
+import { fsOverrides, fsPromisesOverrides } from '../fs/module.js'
 
 /** The builtin modules the transform redirects, and each wrapper's file name under src/platform/modules/. */
 export const BUILTIN_WRAPPER_FILES = {
@@ -38,9 +39,10 @@ export function builtinModule(name: BuiltinModule): object {
 function build(name: BuiltinModule): object {
   switch (name) {
     case 'fs':
-      return moduleProxy({ api: 'fs', real: require('node:fs'), reason: 'disk', overrides: { promises: builtinModule('fs/promises') } })
+      // The simulated disk serves what fsOverrides lists; the rest (links, watchers, ownership, cp, statfs...) fails closed.
+      return moduleProxy({ api: 'fs', real: require('node:fs'), reason: 'disk', overrides: { ...fsOverrides(), promises: builtinModule('fs/promises') } })
     case 'fs/promises':
-      return moduleProxy({ api: 'fs.promises', real: require('node:fs/promises'), reason: 'disk' })
+      return moduleProxy({ api: 'fs.promises', real: require('node:fs/promises'), reason: 'disk', overrides: fsPromisesOverrides() })
     case 'timers': {
       const real = require('node:timers') as object
       const legacy: Record<string, unknown> = {}

@@ -1,0 +1,237 @@
+/**
+ * The network benchmark (docs/performance.md, "Network"): the cost of one
+ * simulated message delivery against one bare timer event of the event-loop
+ * benchmark, measured in the same process, interleaved.
+ *
+ * Workload: `ticks` chained async ticks in total, split over `chains`
+ * concurrent chains. In the network runner, chain c owns two nodes (2c and
+ * 2c+1): each tick sends one message from 2c to 2c+1 over a typed endpoint,
+ * with a latency drawn per packet (uniform 1..1000 ms, the timer workload's
+ * delays), awaits `receive()` on 2c+1, folds (chain index, message, now) into an
+ * order-sensitive hash, then awaits three nested async calls, as the timer
+ * workload does around its sleep. Everything a real run has stays on: the
+ * `network.send` and `network.deliver` trace events, the latency draw, the
+ * path's in-flight list and the endpoint's inbox.
+ *
+ * Runners:
+ * - `timer`: the event-loop benchmark's `marionette` runner (bench/event_loop.ts) on the same
+ *   shape: one `setTimeout` a tick.
+ * - `delivery`: the network workload above: one send and one delivery a tick.
+ *
+ * `delivery_cost_vs_timer` is (delivery ns per tick) / (timer ns per tick): how many bare timer
+ * events one message delivery costs. Target: at most 3.
+ *
+ * Usage: `npm run bench` (or `node dist/bench/network.js [--quick] [--ticks N] [--reps N] [--no-write]`).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Latency } from '../src/net/faults.js'
+import type { Endpoint } from '../src/net/endpoint.js'
+import { Simulation } from '../src/sim/simulation.js'
+import { makeWorkload, runMarionette, type RunResult } from './event_loop.js'
+
+export const RUNNERS = ['timer', 'delivery'] as const
+export type Runner = (typeof RUNNERS)[number]
+
+/** The project's target: one delivery costs at most this many bare timer events. */
+export const TARGETS = { delivery_cost_vs_timer: 3.0 } as const
+
+const FNV_PRIME = 0x01000193
+const FNV_OFFSET = 0x811c9dc5 | 0
+
+function fold(hash: number, chain: number, message: number, now: number): number {
+  hash = Math.imul(hash ^ chain, FNV_PRIME)
+  hash = Math.imul(hash ^ message, FNV_PRIME)
+  hash = Math.imul(hash ^ (now >>> 0), FNV_PRIME)
+  return Math.imul(hash ^ Math.floor(now / 4294967296), FNV_PRIME)
+}
+
+async function nested(depth: number): Promise<number> {
+  if (depth === 0) return 0
+  return (await nested(depth - 1)) + 1
+}
+
+/** One send and one delivery a tick, over typed endpoints of a simulated network. */
+export async function runDelivery(ticks: number, chains: number): Promise<RunResult> {
+  const sim = new Simulation({
+    seed: 1,
+    network: {
+      nodes: 2 * chains,
+      faults: { latency: Latency.uniform(1_000_000, 999_000_000) },
+    },
+  })
+  const clock = sim.world.clock
+  const senders: Endpoint<number>[] = []
+  const receivers: Endpoint<number>[] = []
+  for (let c = 0; c < chains; c++) {
+    senders.push(sim.network.endpoint<number>(2 * c, { peers: [2 * c + 1] }))
+    receivers.push(sim.network.endpoint<number>(2 * c + 1, { peers: [] }))
+  }
+  const base = Math.floor(ticks / chains)
+  const extra = ticks % chains
+  let hash = FNV_OFFSET
+  let delivered = 0
+  const chain = async (c: number): Promise<void> => {
+    const sender = senders[c] as Endpoint<number>
+    const receiver = receivers[c] as Endpoint<number>
+    const to = 2 * c + 1
+    const count = base + (c < extra ? 1 : 0)
+    for (let i = 0; i < count; i++) {
+      sender.send(to, i)
+      const { message } = await receiver.receive()
+      hash = fold(hash, c, message, clock.ms)
+      delivered++
+      await nested(3)
+    }
+  }
+  const started = performance.now()
+  await sim.loop.run(async () => {
+    const all: Promise<void>[] = []
+    for (let c = 0; c < chains; c++) all.push(chain(c))
+    await Promise.all(all)
+  })
+  const elapsed_ms = performance.now() - started
+  if (delivered !== ticks) throw new Error(`delivery runner: ${delivered} deliveries, expected ${ticks}`)
+  return { hash: hash >>> 0, elapsed_ms }
+}
+
+export function runShape(runner: Runner, ticks: number, chains: number): Promise<RunResult> {
+  return runner === 'timer' ? runMarionette(makeWorkload(ticks, chains)) : runDelivery(ticks, chains)
+}
+
+// ---- the benchmark -------------------------------------------------------------------------------
+
+interface Options {
+  ticks: number
+  reps: number
+  warmup: number
+  write: boolean
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { ticks: 100_000, reps: 11, warmup: 3, write: true }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const value = (): string => {
+      const next = argv[++i]
+      if (next === undefined) throw new Error(`${arg} needs a value`)
+      return next
+    }
+    if (arg === '--quick') {
+      options.reps = 3
+      options.warmup = 1
+    } else if (arg === '--ticks') options.ticks = Number(value())
+    else if (arg === '--reps') options.reps = Number(value())
+    else if (arg === '--warmup') options.warmup = Number(value())
+    else if (arg === '--no-write') options.write = false
+    else throw new Error(`unknown argument ${arg}`)
+  }
+  if (!Number.isSafeInteger(options.ticks) || options.ticks < 100) throw new Error('--ticks must be an integer of at least 100')
+  if (!Number.isSafeInteger(options.reps) || options.reps < 1) throw new Error('--reps must be a positive integer')
+  if (!Number.isSafeInteger(options.warmup) || options.warmup < 0) throw new Error('--warmup must be a non-negative integer')
+  return options
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+function findPackageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return process.cwd()
+    dir = parent
+  }
+}
+
+const SHAPES = [
+  { key: 'chains_1', chains: 1 },
+  { key: 'chains_100', chains: 100 },
+] as const
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2))
+  const samples = new Map<string, number[]>()
+  const hashes = new Map<string, number>()
+  const began = performance.now()
+  const total = options.warmup + options.reps
+  for (let rep = 0; rep < total; rep++) {
+    const measured = rep >= options.warmup
+    for (const { key, chains } of SHAPES) {
+      // Rotate the runners' order each repetition so drift and GC pressure hit them alike.
+      for (let r = 0; r < RUNNERS.length; r++) {
+        const runner = RUNNERS[(r + rep) % RUNNERS.length] as Runner
+        const result = await runShape(runner, options.ticks, chains)
+        const id = `${key}/${runner}`
+        const previous = hashes.get(id)
+        if (previous !== undefined && previous !== result.hash) {
+          throw new Error(`${id}: the hash changed between repetitions (${previous} then ${result.hash})`)
+        }
+        hashes.set(id, result.hash)
+        if (measured) {
+          let list = samples.get(id)
+          if (list === undefined) samples.set(id, (list = []))
+          list.push((result.elapsed_ms * 1e6) / options.ticks)
+        }
+      }
+    }
+    process.stderr.write(`${measured ? 'rep' : 'warm-up'} ${measured ? rep - options.warmup + 1 : rep + 1}/${measured ? options.reps : options.warmup}\n`)
+  }
+
+  const result: Record<string, unknown> = {}
+  const rows: string[][] = [['shape', 'timer ns/event', 'delivery ns/message', 'delivery_cost_vs_timer']]
+  let met_all = true
+  for (const { key } of SHAPES) {
+    const timer_ns = median(samples.get(`${key}/timer`) ?? [])
+    const delivery_ns = median(samples.get(`${key}/delivery`) ?? [])
+    const ratio = delivery_ns / timer_ns
+    const meets = ratio <= TARGETS.delivery_cost_vs_timer
+    met_all &&= meets
+    result[key] = {
+      timer_ns_per_event: Math.round(timer_ns),
+      delivery_ns_per_message: Math.round(delivery_ns),
+      timer_events_per_s: Math.round(1e9 / timer_ns),
+      deliveries_per_s: Math.round(1e9 / delivery_ns),
+      delivery_cost_vs_timer: Number(ratio.toFixed(3)),
+      meets_target: meets,
+    }
+    rows.push([key, timer_ns.toFixed(0), delivery_ns.toFixed(0), `${ratio.toFixed(2)}x`])
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)))
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd())
+  const seconds = (performance.now() - began) / 1000
+  console.log(`\n${options.ticks} ticks per run, median of ${options.reps} (after ${options.warmup} warm-up), ${seconds.toFixed(1)} s`)
+  console.log(`target: delivery_cost_vs_timer <= ${TARGETS.delivery_cost_vs_timer}: ${met_all ? 'met' : 'NOT met'}`)
+
+  const report = {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+    ticks: options.ticks,
+    repetitions: options.reps,
+    targets: TARGETS,
+    workloads: result,
+  }
+  if (options.write) {
+    const dir = path.join(findPackageRoot(), 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    const file = path.join(dir, 'network.json')
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
+    console.log(`wrote ${path.relative(process.cwd(), file)}`)
+  }
+}
+
+const entry = process.argv[1]
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  main().catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}
