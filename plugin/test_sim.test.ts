@@ -132,6 +132,22 @@ describe('test.sim.fuzz', () => {
   })
 })
 
+describe('a swarm sweep', () => {
+  const mixes: string[] = []
+  test.sim.fuzz('draws its fault settings per seed', async ({ world, control }) => {
+    const header = world.trace.text().split('\n').find((line) => line.includes('key=disk_faults'))
+    mixes.push(header ?? 'none')
+    // The drawn faults are the disk's: a crash applies them.
+    await control.tick()
+    expect(control.disk.crashed).toBe(false)
+  }, { seeds: 12, profile: 'swarm' })
+  it('gave the seeds different disk fault mixes, each recorded in the trace header', () => {
+    expect(mixes).toHaveLength(12)
+    expect(mixes.every((line) => line.startsWith('run.attribute key=disk_faults type=text value='))).toBe(true)
+    expect(new Set(mixes).size).toBeGreaterThan(8)
+  })
+})
+
 describe('shards and sweeps', () => {
   it('gives seed i to shard i mod n + 1, every seed to exactly one shard', () => {
     const seeds = Array.from({ length: 10 }, (_, i) => i)
