@@ -15,7 +15,7 @@ import { profile, PROFILE_NAMES, type ProfileName } from '../src/run/profiles.js
 import type { RunReport } from '../src/run/report.js'
 import { parseSeed, type Seed, type SeedInput } from '../src/world/seed.js'
 import { memoryKey } from './failure_memory.js'
-import { deriveSweepSeeds, deriveTestSeed, pinnedReplayCommand, replayCommand, resolveReplaySeed, resolveRunSeed, REPLAY_SEED_ENV, SEED_ENV } from './seeds.js'
+import { deriveSweepSeeds, deriveTestSeed, pinnedReplayCommand, replayCommand, resolveReplaySeed, resolveRunSeed, REPLAY_SEED_ENV, SEED_ENV, type RunSeed } from './seeds.js'
 import { failWith, runOptionsFor, runSeed, shownPath, type SimRunOptions, type SimTestFunction } from './sim_run.js'
 import { SIM_PROVIDE_KEY, type SimRunConfig } from './vitest_config.js'
 
@@ -183,27 +183,48 @@ async function runRemembered(
   return null
 }
 
+/** What every simulated test body starts from. */
+interface Start {
+  readonly context: TestContext
+  readonly config: SimRunConfig | undefined
+  readonly where: TestPlace
+  /** `MARIONETTE_REPLAY_SEED`, when set: every selected test runs exactly that seed. */
+  readonly pinned: Seed | null
+  readonly run_seed: RunSeed
+  /** Seeds that failed or passed here, for the failing-seed memory (in `task.meta`). */
+  readonly memory: { key: string; failed: string[]; passed: string[] }
+}
+
+function start(context: TestContext): Start {
+  const config = simConfig()
+  const where = place(context, config)
+  const pinned = resolveReplaySeed(process.env[REPLAY_SEED_ENV])
+  const run_seed = resolveRunSeed(process.env[SEED_ENV], config?.sequence_seed)
+  const memory = { key: where.memory_key, failed: [] as string[], passed: [] as string[] }
+  context.task.meta.marionette_memory = memory
+  return { context, config, where, pinned, run_seed, memory }
+}
+
+/** Runs the remembered failing seeds not in `skip` first; fails the test on the first that still fails. */
+async function rememberedFirst(at: Start, fn: SimTestFunction, options: SimRunOptions, skip: ReadonlySet<string>, registered_at: string, on_failure?: (seed: Seed) => void): Promise<void> {
+  const remembered = await runRemembered(at.context, fn, options, at.where, at.config, skip, at.memory)
+  if (remembered === null) return
+  on_failure?.(remembered.seed)
+  const prefix = `remembered failing seed ${remembered.seed.text} (from .marionette/failures.json) still fails: `
+  await failWith(at.context, remembered, at.where.full_name, pinnedCommand(remembered.seed, at.where), at.config, registered_at, prefix)
+}
+
 function simBody(fn: SimTestFunction, options: SimTestOptions, registered_at: string): () => Promise<void> {
   // No declared parameter: Vitest reads the fixtures a test uses from its
   // source text, which `withSource` points at the user's function.
   return async function marionetteSimTest(): Promise<void> {
     // eslint-disable-next-line prefer-rest-params
-    const context = arguments[0] as TestContext
-    const config = simConfig()
-    const where = place(context, config)
-    const pinned = resolveReplaySeed(process.env[REPLAY_SEED_ENV])
-    const run_seed = resolveRunSeed(process.env[SEED_ENV], config?.sequence_seed)
+    const at = start(arguments[0] as TestContext)
+    const { context, where, pinned, run_seed, memory } = at
     const seed = pinned ?? (options.seed !== undefined ? parseSeed(options.seed) : deriveTestSeed(run_seed.seed, where.full_name))
     context.task.meta.marionette_seed = seed.text
     if (pinned === null && options.seed === undefined) context.task.meta.marionette_run_seed = run_seed.seed.text
-    const memory = { key: where.memory_key, failed: [] as string[], passed: [] as string[] }
-    context.task.meta.marionette_memory = memory
-    if (pinned === null) {
-      const remembered = await runRemembered(context, fn, options, where, config, new Set([seed.text]), memory)
-      if (remembered !== null) {
-        await failWith(context, remembered, where.full_name, pinnedCommand(remembered.seed, where), config, registered_at, `remembered failing seed ${remembered.seed.text} (from .marionette/failures.json) still fails: `)
-      }
-    }
+    if (pinned === null) await rememberedFirst(at, fn, options, new Set([seed.text]), registered_at)
     const report = await runSeed(context, fn, seed, runOptionsFor(seed, where.full_name, options))
     ;(report.passed ? memory.passed : memory.failed).push(seed.text)
     if (report.passed) return
@@ -212,7 +233,7 @@ function simBody(fn: SimTestFunction, options: SimTestOptions, registered_at: st
       pinned === null && options.seed === undefined
         ? replayCommand(run_seed.seed, where.shown_file, where.full_name, where.root_argument)
         : pinnedCommand(seed, where)
-    await failWith(context, report, where.full_name, command, config, registered_at)
+    await failWith(context, report, where.full_name, command, at.config, registered_at)
   }
 }
 
@@ -225,33 +246,24 @@ export function shardSeeds<T>(seeds: readonly T[], shard: { index: number; count
 function fuzzBody(fn: SimTestFunction, options: SimFuzzOptions, registered_at: string): () => Promise<void> {
   return async function marionetteSimFuzz(): Promise<void> {
     // eslint-disable-next-line prefer-rest-params
-    const context = arguments[0] as TestContext
-    const config = simConfig()
-    const where = place(context, config)
-    const pinned = resolveReplaySeed(process.env[REPLAY_SEED_ENV])
-    const run_seed = resolveRunSeed(process.env[SEED_ENV], config?.sequence_seed)
+    const at = start(arguments[0] as TestContext)
+    const { context, config, where, pinned, run_seed, memory } = at
     const count = options.seeds ?? (options.profile !== undefined ? profile(options.profile).fuzz_seeds : DEFAULT_FUZZ_SEEDS)
     const all_seeds = pinned !== null ? [pinned] : typeof count === 'number' ? deriveSweepSeeds(run_seed.seed, where.full_name, count) : count.map((seed) => parseSeed(seed))
     const shard = pinned !== null ? null : (config?.shard ?? null)
     const seeds = shardSeeds(all_seeds, shard)
     const home = shard === null || !(config?.guest_files ?? []).includes(context.task.file.filepath)
-    const memory = { key: where.memory_key, failed: [] as string[], passed: [] as string[] }
     const fuzz = {
       profile: options.profile ?? null,
       shard: shard === null ? null : `${shard.index}/${shard.count}`,
       seeds_run: [] as string[],
       failing_seeds: [] as string[],
     }
-    context.task.meta.marionette_memory = memory
     context.task.meta.marionette_fuzz = fuzz
     if (pinned === null) context.task.meta.marionette_run_seed = run_seed.seed.text
     // Remembered failing seeds run first, once, on the file's home shard.
     if (pinned === null && home) {
-      const remembered = await runRemembered(context, fn, options, where, config, new Set(seeds.map((seed) => seed.text)), memory)
-      if (remembered !== null) {
-        fuzz.failing_seeds.push(remembered.seed.text)
-        await failWith(context, remembered, where.full_name, pinnedCommand(remembered.seed, where), config, registered_at, `remembered failing seed ${remembered.seed.text} (from .marionette/failures.json) still fails: `)
-      }
+      await rememberedFirst(at, fn, options, new Set(seeds.map((seed) => seed.text)), registered_at, (seed) => fuzz.failing_seeds.push(seed.text))
     }
     // The sweep: each seed once (unless `replay` asks for the comparison on every seed) ...
     let first_failure: Seed | null = null
