@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { examples, findExample } from '../../examples/index.js'
 import { IDEMPOTENCY_FAILING_SEED, IDEMPOTENCY_PASSING_SEED } from '../../examples/idempotency_bug/seeds.js'
+import { REGISTER_SWARM_BUG_SEED } from '../../examples/replicated_register/seeds.js'
+import { DURABLE_BROADCAST_FUZZ_SEED } from '../../examples/durable_broadcast/seeds.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CLI = 'dist/src/cli/main.js'
@@ -101,13 +103,24 @@ describe('examples', () => {
     expect(result.stderr).toBe('')
     expect(result.stdout).toBe(
       [
-        'retry-queue      seed=12648430  passed',
-        'retry-queue-bug  seed=12648430  caught by single_completion',
-        'idempotency      seed=12648430  passed',
-        `idempotency-bug  seed=${IDEMPOTENCY_FAILING_SEED}  caught by every_deposit_applied_once`,
-        'kv-store         seed=12648430  passed',
-        'kv-store-bug     seed=12648430  caught by damaged_record_rejected',
-        '6 examples, all as expected',
+        'retry-queue                    seed=12648430  passed',
+        'retry-queue-bug                seed=12648430  caught by single_completion',
+        'idempotency                    seed=12648430  passed',
+        `idempotency-bug                seed=${IDEMPOTENCY_FAILING_SEED}  caught by every_deposit_applied_once`,
+        'kv-store                       seed=12648430  passed',
+        'kv-store-bug                   seed=12648430  caught by damaged_record_rejected',
+        'replicated-register            seed=12648430  passed',
+        'replicated-register-bug        seed=12648430  caught by committed_register_is_safe',
+        'replicated-register-partition  seed=12648430  passed',
+        'replicated-register-conflict   seed=12648430  passed',
+        'replicated-register-swarm      seed=12648430  passed',
+        `replicated-register-swarm-bug  seed=${REGISTER_SWARM_BUG_SEED}  caught by committed_register_is_safe`,
+        'toy-sql-db                     seed=12648430  passed',
+        'toy-sql-db-bug                 seed=12648430  caught by select_returns_inserted',
+        'durable-broadcast              seed=12648430  passed',
+        'durable-broadcast-bug          seed=12648430  caught by quorum_acknowledgements_are_durable',
+        `durable-broadcast-bug-fuzz     seed=${DURABLE_BROADCAST_FUZZ_SEED}  caught by quorum_acknowledgements_are_durable`,
+        '17 examples, all as expected',
         '',
       ].join('\n'),
     )
