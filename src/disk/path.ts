@@ -16,6 +16,8 @@ export function resolveDiskPath(path: string, syscall_hint = 'resolve'): string 
 
 /** The components of a normalized path: `/a/b` is `['a', 'b']`, `/` is `[]`. */
 export function splitDiskPath(path: string, syscall_hint = 'resolve'): string[] {
+  const normalized = splitNormalized(path)
+  if (normalized !== null) return normalized
   if (typeof path !== 'string') {
     throw new DiskError('EINVAL', syscall_hint, undefined, `a disk path must be a string, got ${typeof path}`)
   }
@@ -39,6 +41,22 @@ export function splitDiskPath(path: string, syscall_hint = 'resolve'): string[] 
       throw new DiskError('EINVAL', syscall_hint, path, `an entry name is at most ${MAX_NAME_LENGTH} characters`)
     }
     parts.push(part)
+  }
+  return parts
+}
+
+/**
+ * The fast path for a path already normalized (what the fs layer's `posix.resolve` hands over):
+ * absolute, no empty, `.` or `..` component, no NUL, within the limits. Its components, or null
+ * to take the general path (which gives the same answer for what this accepts).
+ */
+function splitNormalized(path: string): string[] | null {
+  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 0x2f) return null
+  if (path.length === 1) return []
+  if (path.includes('\0')) return null
+  const parts = path.slice(1).split('/')
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..' || part.length > MAX_NAME_LENGTH) return null
   }
   return parts
 }

@@ -3,8 +3,8 @@ import type { FileNode, PendingWrite } from './inode.js'
 /**
  * File content as sparse sectors, with the pending-write bookkeeping crash needs:
  * the first write to a sector after an fsync keeps the sector's durable content
- * (moving the old buffer, so one allocation per newly dirtied sector), later writes
- * to it change only the volatile buffer.
+ * (moving the old buffer, so a fresh volatile buffer per newly dirtied sector, carved
+ * from one allocation per write), later writes to it change only the volatile buffer.
  */
 
 /** Counts allocated sectors across the disk (what capacity limits). */
@@ -41,6 +41,16 @@ export function newSectorsFor(file: FileNode, sector_size: number, offset: numbe
 /** Writes `bytes` at `offset` as the pending write `pending`; extends the size. */
 export function writeSectors(file: FileNode, sector_size: number, offset: number, bytes: Uint8Array, pending: PendingWrite, space: SectorSpace): void {
   const length = bytes.length
+  // The sectors this write newly dirties share one backing buffer: one allocation per write
+  // instead of one per sector (a slab stays alive while any of its sectors does). It is zeroed:
+  // what this write does not cover reads as zeros (a hole) or takes the sector's previous content.
+  let fresh_count = 0
+  if (length > 0) {
+    const last = Math.floor((offset + length - 1) / sector_size)
+    for (let index = Math.floor(offset / sector_size); index <= last; index++) if (!file.dirty.has(index)) fresh_count++
+  }
+  const slab = fresh_count === 0 ? null : new ArrayBuffer(fresh_count * sector_size)
+  let slab_next = 0
   let done = 0
   while (done < length) {
     const position = offset + done
@@ -50,7 +60,9 @@ export function writeSectors(file: FileNode, sector_size: number, offset: number
     let sector = file.sectors.get(index)
     const dirty = file.dirty.get(index)
     if (dirty === undefined) {
-      const fresh = new Uint8Array(sector_size)
+      if (slab === null) throw new Error(`sector ${index} of inode ${file.ino} is newly dirtied but was not counted`)
+      const fresh = new Uint8Array(slab, slab_next * sector_size, sector_size)
+      slab_next++
       if (sector === undefined) space.used_sectors++
       else if (count !== sector_size) fresh.set(sector)
       file.dirty.set(index, { durable: sector ?? null, owner: pending })
@@ -69,6 +81,7 @@ export function writeSectors(file: FileNode, sector_size: number, offset: number
     else sector.set(bytes.subarray(done, done + count), within)
     done += count
   }
+  if (slab_next !== fresh_count) throw new Error(`writeSectors: used ${slab_next} of ${fresh_count} fresh sectors`)
   if (offset + length > file.size_bytes) file.size_bytes = offset + length
 }
 

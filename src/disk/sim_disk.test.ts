@@ -162,6 +162,49 @@ describe('data', () => {
     expect(disk.statIno(ino).blocks).toBe(1)
   })
 
+  test('a write newly dirtying several sectors: uncovered bytes read as zeros or keep their content, durable copies intact', () => {
+    const { disk, control } = setup({ sector_size_bytes: 4 })
+    const { ino } = disk.createFile('/f', 0o644, false)
+    disk.write(ino, 0, enc('abcdefgh')) // sectors 0 and 1
+    disk.fsync(ino)
+    disk.fsync(1)
+    // Sectors 1 (partly, over old content), 2, 3 (whole) and 4 (partly, a fresh one) in one write.
+    expect(disk.write(ino, 6, enc('1234567890'))).toBe(10)
+    expect(dec(disk.read(ino, 0, 16))).toBe('abcdef1234567890')
+    expect(dec(control.durableFile('/f'))).toBe('abcdefgh')
+    disk.write(ino, 20, enc('zz')) // leaves a hole in sector 4 and sector 5 fresh
+    expect([...disk.read(ino, 14, 8)]).toEqual([...enc('90'), 0, 0, 0, 0, ...enc('zz')])
+    disk.fsync(ino)
+    expect(control.durableFile('/f')).toEqual(control.volatileFile('/f'))
+  })
+
+  test('lookupOrNull: null where lookup fails with ENOENT, traced the same; other errors still throw', () => {
+    const traced = (run: (disk: SimDisk) => unknown): { value: unknown; trace: string } => {
+      const { world, disk } = setup()
+      disk.mkdir('/d', 0o755)
+      disk.createFile('/d/f', 0o644, false)
+      let value: unknown
+      try {
+        value = run(disk)
+      } catch (error) {
+        value = error instanceof DiskError ? error.code : error
+      }
+      return { value, trace: new TextDecoder().decode(world.trace.bytes()) }
+    }
+    for (const path of ['/d/missing', '/missing/f']) {
+      const soft = traced((disk) => disk.lookupOrNull(path))
+      const hard = traced((disk) => disk.lookup(path))
+      expect(soft.value).toBeNull()
+      expect(hard.value).toBe('ENOENT')
+      expect(soft.trace).toBe(hard.trace)
+    }
+    expect(traced((disk) => disk.lookupOrNull('/d/f/x')).value).toBe('ENOTDIR')
+    expect(traced((disk) => disk.lookupOrNull('relative')).value).toBe('EINVAL')
+    const found = traced((disk) => disk.lookupOrNull('/d/f'))
+    const looked = traced((disk) => disk.lookup('/d/f'))
+    expect(found).toEqual(looked)
+  })
+
   test('truncate shrinks (zeroing the cut tail) and extends with zeros', () => {
     const { disk, control } = setup({ sector_size_bytes: 4 })
     const { ino } = disk.createFile('/f', 0o644, false)

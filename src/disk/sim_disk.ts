@@ -75,6 +75,29 @@ export class SimDisk {
     return this.#s.stat(inode)
   }
 
+  /**
+   * `lookup` for a caller that expects the path may be missing (open with O_CREAT, mkdir -p):
+   * null where lookup fails with ENOENT (the entry or a directory above it is absent), traced
+   * exactly as that failure, without building an error only to drop it. Other failures (ENOTDIR,
+   * EINVAL, EIO) throw as in lookup.
+   */
+  lookupOrNull(path: string): DiskStat | null {
+    const op = this.#begin('lookup', 'stat', path)
+    const parts = this.#split(path, 'stat', op, 'lookup')
+    let inode: Inode = this.#s.inode(ROOT_INO)
+    for (const part of parts) {
+      if (inode.kind !== 'directory') this.#fail(op, 'lookup', 'ENOTDIR', 'stat', path)
+      const next = inode.entries.get(part)
+      if (next === undefined) {
+        this.world.recordFields('disk.lookup', { op, path, error: 'ENOENT' })
+        return null
+      }
+      inode = this.#s.inode(next)
+    }
+    this.world.recordFields('disk.lookup', { op, path, ino: inode.ino })
+    return this.#s.stat(inode)
+  }
+
   statIno(ino: number): DiskStat {
     const op = this.#begin('stat', 'fstat')
     const inode = this.#byIno(ino, 'fstat', op, 'stat')

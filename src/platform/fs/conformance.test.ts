@@ -387,7 +387,23 @@ const CASES: Record<string, Case> = {
     out.push((await handle.read({ buffer: Buffer.alloc(4), position: 0 })).bytesRead)
     await handle.close()
     out.push(handle.fd, await attempt(() => handle.read()), await attempt(() => handle.stat()), await attempt(() => handle.close()))
+    out.push(await attempt(() => handle.write('x')), await attempt(() => handle.sync()), await attempt(() => handle.datasync()))
     out.push(await fsp.readFile(p('f'), 'utf8'))
+    return out
+  },
+  'FileHandle: argument errors reject, read of nothing, write of a string at a position': async ({ fsp, p }) => {
+    const handle = await fsp.open(p('g'), 'w+')
+    const out: unknown[] = []
+    out.push(await attempt(() => handle.write(Buffer.from('abc'), -1)), await attempt(() => handle.write(Buffer.from('abc'), 0, 9)))
+    out.push(await attempt(() => handle.write(42 as unknown as string)), await attempt(() => handle.read(Buffer.alloc(4), 0, 9, 0)))
+    out.push((await handle.write('xyz', 2)).bytesWritten)
+    const empty = await handle.read(Buffer.alloc(4), 0, 0, 0)
+    out.push(empty.bytesRead, empty.buffer)
+    const ro = await fsp.open(p('g'), 'r')
+    out.push(await attempt(() => ro.write('no')))
+    await ro.close()
+    await handle.close()
+    out.push(await fsp.readFile(p('g')))
     return out
   },
   'fs.promises.open errors': async ({ fsp, p, root }) => [

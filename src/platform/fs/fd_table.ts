@@ -42,7 +42,8 @@ export class FdTable {
     let fd = this.#lowest_free
     while (this.#files.has(fd)) fd++
     if (!(fd < FIRST_FD + MAX_OPEN_FDS)) throw new Error(`FdTable: no free descriptor below ${FIRST_FD + MAX_OPEN_FDS} with ${this.#files.size} open`)
-    const entry: OpenFile = { ...file, fd, position: 0 }
+    // Written out rather than spread: open is on every file's path, and the spread copies generically.
+    const entry: OpenFile = { fd, ino: file.ino, kind: file.kind, path: file.path, mode: file.mode, position: 0 }
     this.#files.set(fd, entry)
     this.#lowest_free = fd + 1
     return entry

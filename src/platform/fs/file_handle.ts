@@ -5,7 +5,9 @@ import type { Simulation } from '../../sim/simulation.js'
 import { checkRead, checkWriteBuffer, encodeString, readOptions, toPosition } from './api_fd.js'
 import { promiseForm, type Make } from './forms.js'
 import { parseFileMode } from './flags.js'
-import { closeOp, fchmodOp, fstatOp, fsyncOp, ftruncateOp, futimesOp, readOp, readvOp, writeOp } from './ops_fd.js'
+import { fsContext } from './context.js'
+import { closeNow, fchmodOp, fstatOp, fsyncNow, fsyncOp, ftruncateOp, futimesOp, readNow, readvOp, writeNow, writeOp } from './ops_fd.js'
+import { deferredPromise, stepPromise } from './step.js'
 import { readFileOp, writeAllOp } from './ops_whole.js'
 import { invalidArgValue } from './node_error.js'
 import { toStats } from './stats.js'
@@ -66,7 +68,8 @@ export class FileHandle extends EventEmitter {
     if (this.#fd === -1) return this.#closing ?? Promise.resolve()
     const fd = this.#fd
     this.#fd = -1
-    this.#closing = promiseForm(this.#sim, 'fs.filehandle.close', () => (context) => closeOp(context, fd)).then(() => {
+    const context = fsContext(this.#sim)
+    this.#closing = deferredPromise(this.#sim, 'fs.filehandle.close', () => closeNow(context, fd)).then(() => {
       this.emit('close')
     })
     return this.#closing
@@ -77,8 +80,13 @@ export class FileHandle extends EventEmitter {
   }
 
   read(buffer?: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+    const fd = this.#fd
+    if (fd === -1) return Promise.reject(fileClosed('read'))
+    const sim = this.#sim
     let target = buffer
-    const parse = (fd: number): Make<{ bytesRead: number; buffer: ArrayBufferView }> => {
+    let view: ArrayBufferView
+    let request: ReturnType<typeof checkRead>
+    try {
       if (!ArrayBuffer.isView(target)) {
         if (target !== undefined) validateOptionsObject(target, 'options')
         const params = (target ?? {}) as Record<string, unknown>
@@ -90,34 +98,38 @@ export class FileHandle extends EventEmitter {
       } else if (length === undefined) {
         length = target.byteLength - ((offset as number | undefined) ?? 0)
       }
-      const view = target as ArrayBufferView
-      const request = checkRead(fd, view, offset, length, position)
-      if (request === null) return function* () {
-        return { bytesRead: 0, buffer: view }
-      }
-      return function* (context) {
-        const bytesRead = yield* readOp(context, fd, bytesOf(view).subarray(request.offset), 0, request.length, request.position)
-        return { bytesRead, buffer: view }
-      }
+      view = target as ArrayBufferView
+      request = checkRead(fd, view, offset, length, position)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return this.#call('read', parse)
+    if (request === null) return deferredPromise(sim, 'fs.filehandle.read', () => ({ bytesRead: 0, buffer: view }))
+    const context = fsContext(sim)
+    const into = bytesOf(view).subarray(request.offset)
+    const { length: count, position: at } = request
+    return stepPromise(sim, 'fs.filehandle.read', 'read', 'read', undefined, () => ({ bytesRead: readNow(context, fd, into, 0, count, at), buffer: view }))
   }
 
   write(buffer: unknown, offset?: unknown, length?: unknown, position?: unknown): Promise<{ bytesWritten: number; buffer: unknown }> {
-    return this.#call('write', (fd): Make<{ bytesWritten: number; buffer: unknown }> => {
+    const fd = this.#fd
+    if (fd === -1) return Promise.reject(fileClosed('write'))
+    let bytes: Uint8Array
+    let at: number | null
+    try {
       if (ArrayBuffer.isView(buffer)) {
         const request = checkWriteBuffer(buffer, offset, length, position === undefined ? null : position)
-        return function* (context) {
-          return { bytesWritten: yield* writeOp(context, fd, request.bytes, request.position), buffer }
-        }
+        bytes = request.bytes
+        at = request.position
+      } else {
+        validateStringData(buffer, 'buffer')
+        bytes = encodeString(buffer, length)
+        at = typeof offset === 'number' ? toPosition(offset) : null
       }
-      validateStringData(buffer, 'buffer')
-      const bytes = encodeString(buffer, length)
-      const at = typeof offset === 'number' ? toPosition(offset) : null
-      return function* (context) {
-        return { bytesWritten: yield* writeOp(context, fd, bytes, at), buffer }
-      }
-    })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const context = fsContext(this.#sim)
+    return stepPromise(this.#sim, 'fs.filehandle.write', 'write', 'write', undefined, () => ({ bytesWritten: writeNow(context, fd, bytes, at), buffer }))
   }
 
   writev(buffers: unknown, position?: unknown): Promise<{ bytesWritten: number; buffers: unknown }> {
@@ -196,11 +208,18 @@ export class FileHandle extends EventEmitter {
   }
 
   sync(): Promise<void> {
-    return this.#call('fsync', (fd) => (context) => fsyncOp(context, fd, 'fsync'))
+    return this.#sync('fsync')
   }
 
   datasync(): Promise<void> {
-    return this.#call('fdatasync', (fd) => (context) => fsyncOp(context, fd, 'fdatasync'))
+    return this.#sync('fdatasync')
+  }
+
+  #sync(syscall: 'fsync' | 'fdatasync'): Promise<void> {
+    const fd = this.#fd
+    if (fd === -1) return Promise.reject(fileClosed(syscall))
+    const context = fsContext(this.#sim)
+    return stepPromise(this.#sim, `fs.filehandle.${syscall}`, 'sync', syscall, undefined, () => fsyncNow(context, fd, syscall))
   }
 
   utimes(atime: unknown, mtime: unknown): Promise<void> {

@@ -24,45 +24,44 @@ export function openFile(context: FsContext, fd: number, syscall: string): OpenF
   return file
 }
 
-function lookupOrNull(context: FsContext, resolved: string): DiskStat | null {
-  try {
-    return context.disk.lookup(resolved)
-  } catch (error) {
-    if (error instanceof DiskError && error.code === 'ENOENT') return null
-    throw error
-  }
-}
-
 /** open(2) on the simulated namespace: creation, O_EXCL, O_TRUNC, O_DIRECTORY and the EISDIR/ENOTDIR rules of Linux. */
 export function* openOp(context: FsContext, path: SimPath, mode: OpenMode, permissions: number, syscall = 'open'): Op<OpenFile> {
-  return yield* io('metadata', syscall, path.given, () => {
-    const disk = context.disk
-    if (path.resolved === '') throw new DiskError('ENOENT', syscall)
-    let stat = mode.create ? lookupOrNull(context, path.resolved) : disk.lookup(path.resolved)
-    if (stat === null) {
-      // A name ending in '/' can only be a directory, and open never creates one.
-      if (path.trailing_slash) throw new DiskError('EISDIR', syscall)
-      const created = disk.createFile(path.resolved, permissions & ~SIMULATED_UMASK & 0o7777, true)
-      stat = disk.statIno(created.ino)
+  return yield* io('metadata', syscall, path.given, () => openNow(context, path, mode, permissions, syscall))
+}
+
+/** openOp's one step, run when the disk completes it (step.ts `stepPromise` runs it directly). */
+export function openNow(context: FsContext, path: SimPath, mode: OpenMode, permissions: number, syscall = 'open'): OpenFile {
+  const disk = context.disk
+  if (path.resolved === '') throw new DiskError('ENOENT', syscall)
+  let stat = mode.create ? disk.lookupOrNull(path.resolved) : disk.lookup(path.resolved)
+  if (stat === null) {
+    // A name ending in '/' can only be a directory, and open never creates one.
+    if (path.trailing_slash) throw new DiskError('EISDIR', syscall)
+    const created = disk.createFile(path.resolved, permissions & ~SIMULATED_UMASK & 0o7777, true)
+    stat = disk.statIno(created.ino)
+  } else {
+    if (mode.create && mode.exclusive) throw new DiskError('EEXIST', syscall)
+    if (stat.kind === 'directory') {
+      if (mode.writable || mode.truncate || mode.create) throw new DiskError('EISDIR', syscall)
     } else {
-      if (mode.create && mode.exclusive) throw new DiskError('EEXIST', syscall)
-      if (stat.kind === 'directory') {
-        if (mode.writable || mode.truncate || mode.create) throw new DiskError('EISDIR', syscall)
-      } else {
-        if (mode.directory || path.trailing_slash) throw new DiskError('ENOTDIR', syscall)
-        if (mode.truncate && mode.writable && stat.size_bytes > 0) disk.truncate(stat.ino, 0)
-      }
+      if (mode.directory || path.trailing_slash) throw new DiskError('ENOTDIR', syscall)
+      if (mode.truncate && mode.writable && stat.size_bytes > 0) disk.truncate(stat.ino, 0)
     }
-    const file = context.fds.open({ ino: stat.ino, kind: stat.kind, path: path.resolved, mode })
-    if (file === null) throw systemError('EMFILE', syscall, path.given)
-    // The descriptor holds its inode: an unlinked file lives on until its last descriptor closes.
-    disk.retain(stat.ino)
-    return file
-  })
+  }
+  const file = context.fds.open({ ino: stat.ino, kind: stat.kind, path: path.resolved, mode })
+  if (file === null) throw systemError('EMFILE', syscall, path.given)
+  // The descriptor holds its inode: an unlinked file lives on until its last descriptor closes.
+  disk.retain(stat.ino)
+  return file
 }
 
 /** close(2): releases the descriptor; there is nothing to flush (data is on the disk's volatile view already). */
 export function* closeOp(context: FsContext, fd: number): Op<void> {
+  closeNow(context, fd)
+}
+
+/** closeOp's body: no disk step (the drivers complete it one metadata latency later). */
+export function closeNow(context: FsContext, fd: number): void {
   const file = context.fds.close(fd)
   if (file === undefined) throw systemError('EBADF', 'close')
   context.disk.release(file.ino)
@@ -75,16 +74,19 @@ function positionOf(file: OpenFile, position: number | null): { at: number; move
 
 /** pread/read(2) into `target` at `offset`: the bytes read (0 at end of file). */
 export function* readOp(context: FsContext, fd: number, target: Uint8Array, offset: number, length: number, position: number | null): Op<number> {
-  return yield* io('read', 'read', undefined, () => {
-    const file = openFile(context, fd, 'read')
-    if (!file.mode.readable) throw new DiskError('EBADF', 'read')
-    if (file.kind === 'directory') throw new DiskError('EISDIR', 'read')
-    const { at, moves } = positionOf(file, position)
-    const read = context.disk.readInto(file.ino, at, target, offset, length)
-    if (!(read >= 0 && read <= length)) throw new Error(`SimDisk.readInto read ${read} bytes for a read of ${length}`)
-    if (moves) file.position = at + read
-    return read
-  })
+  return yield* io('read', 'read', undefined, () => readNow(context, fd, target, offset, length, position))
+}
+
+/** readOp's one step. */
+export function readNow(context: FsContext, fd: number, target: Uint8Array, offset: number, length: number, position: number | null): number {
+  const file = openFile(context, fd, 'read')
+  if (!file.mode.readable) throw new DiskError('EBADF', 'read')
+  if (file.kind === 'directory') throw new DiskError('EISDIR', 'read')
+  const { at, moves } = positionOf(file, position)
+  const read = context.disk.readInto(file.ino, at, target, offset, length)
+  if (!(read >= 0 && read <= length)) throw new Error(`SimDisk.readInto read ${read} bytes for a read of ${length}`)
+  if (moves) file.position = at + read
+  return read
 }
 
 /** readv(2): one read filling `targets` in order. */
@@ -110,19 +112,22 @@ export function* readvOp(context: FsContext, fd: number, targets: readonly Array
  * O_SYNC/O_DSYNC make the data durable before returning.
  */
 export function* writeOp(context: FsContext, fd: number, bytes: Uint8Array, position: number | null): Op<number> {
-  return yield* io('write', 'write', undefined, () => {
-    const file = openFile(context, fd, 'write')
-    if (!file.mode.writable) throw new DiskError('EBADF', 'write')
-    if (file.kind === 'directory') throw new DiskError('EISDIR', 'write')
-    const disk = context.disk
-    const { at, moves } = file.mode.append ? { at: disk.statIno(file.ino).size_bytes, moves: true } : positionOf(file, position)
-    if (bytes.length === 0) return 0
-    const written = disk.write(file.ino, at, bytes)
-    if (!(written >= 0 && written <= bytes.length)) throw new Error(`SimDisk.write wrote ${written} of ${bytes.length} bytes`)
-    if (file.mode.sync) disk.fsync(file.ino)
-    if (moves) file.position = at + written
-    return written
-  })
+  return yield* io('write', 'write', undefined, () => writeNow(context, fd, bytes, position))
+}
+
+/** writeOp's one step. */
+export function writeNow(context: FsContext, fd: number, bytes: Uint8Array, position: number | null): number {
+  const file = openFile(context, fd, 'write')
+  if (!file.mode.writable) throw new DiskError('EBADF', 'write')
+  if (file.kind === 'directory') throw new DiskError('EISDIR', 'write')
+  const disk = context.disk
+  const { at, moves } = file.mode.append ? { at: disk.statIno(file.ino).size_bytes, moves: true } : positionOf(file, position)
+  if (bytes.length === 0) return 0
+  const written = disk.write(file.ino, at, bytes)
+  if (!(written >= 0 && written <= bytes.length)) throw new Error(`SimDisk.write wrote ${written} of ${bytes.length} bytes`)
+  if (file.mode.sync) disk.fsync(file.ino)
+  if (moves) file.position = at + written
+  return written
 }
 
 export function* fstatOp(context: FsContext, fd: number): Op<DiskStat> {
@@ -140,7 +145,12 @@ export function* ftruncateOp(context: FsContext, fd: number, length: number): Op
 
 /** fsync(2)/fdatasync(2): files and directories (opened 'r') alike. */
 export function* fsyncOp(context: FsContext, fd: number, syscall: 'fsync' | 'fdatasync'): Op<void> {
-  yield* io('sync', syscall, undefined, () => context.disk.fsync(openFile(context, fd, syscall).ino))
+  yield* io('sync', syscall, undefined, () => fsyncNow(context, fd, syscall))
+}
+
+/** fsyncOp's one step. */
+export function fsyncNow(context: FsContext, fd: number, syscall: 'fsync' | 'fdatasync'): void {
+  context.disk.fsync(openFile(context, fd, syscall).ino)
 }
 
 export function* futimesOp(context: FsContext, fd: number, atime_ns: bigint | null, mtime_ns: bigint | null): Op<void> {

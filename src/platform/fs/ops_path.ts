@@ -27,6 +27,7 @@ export function lookupPath(context: FsContext, path: SimPath, syscall: string): 
   return stat
 }
 
+/** stat/lstat (no symbolic links on the simulated disk): its one step is `lookupPath`. */
 export function* statOp(context: FsContext, path: SimPath, syscall: 'stat' | 'lstat'): Op<DiskStat> {
   return yield* io('metadata', syscall, path.given, () => lookupPath(context, path, syscall))
 }
@@ -71,12 +72,7 @@ export function* mkdirOp(context: FsContext, path: SimPath, mode: number, recurs
     const current = prefix
     const last = index === parts.length - 1
     const created = yield* io('metadata', 'mkdir', path.given, () => {
-      let stat: DiskStat | null = null
-      try {
-        stat = context.disk.lookup(current)
-      } catch (error) {
-        if (!(error instanceof DiskError && error.code === 'ENOENT')) throw error
-      }
+      const stat = context.disk.lookupOrNull(current)
       if (stat === null) {
         context.disk.mkdir(current, permissions)
         return true
@@ -137,28 +133,28 @@ export function* rmdirOp(context: FsContext, path: SimPath): Op<void> {
 }
 
 export function* unlinkOp(context: FsContext, path: SimPath): Op<void> {
-  yield* io('metadata', 'unlink', path.given, () => {
-    if (path.trailing_slash) lookupPath(context, path, 'unlink')
-    context.disk.unlink(requireName(path, 'unlink'))
-  })
+  yield* io('metadata', 'unlink', path.given, () => unlinkNow(context, path))
+}
+
+/** unlinkOp's one step. */
+export function unlinkNow(context: FsContext, path: SimPath): void {
+  if (path.trailing_slash) lookupPath(context, path, 'unlink')
+  context.disk.unlink(requireName(path, 'unlink'))
 }
 
 export function* renameOp(context: FsContext, from: SimPath, to: SimPath): Op<void> {
-  yield* io(
-    'metadata',
-    'rename',
-    from.given,
-    () => {
-      const source = requireName(from, 'rename')
-      const target = requireName(to, 'rename')
-      const stat = lookupPath(context, from, 'rename')
-      // Moving a directory into itself.
-      if (stat.kind === 'directory' && target !== source && target.startsWith(`${source}/`)) throw new DiskError('EINVAL', 'rename')
-      if (source === target) return
-      context.disk.rename(source, target)
-    },
-    to.given,
-  )
+  yield* io('metadata', 'rename', from.given, () => renameNow(context, from, to), to.given)
+}
+
+/** renameOp's one step. */
+export function renameNow(context: FsContext, from: SimPath, to: SimPath): void {
+  const source = requireName(from, 'rename')
+  const target = requireName(to, 'rename')
+  const stat = lookupPath(context, from, 'rename')
+  // Moving a directory into itself.
+  if (stat.kind === 'directory' && target !== source && target.startsWith(`${source}/`)) throw new DiskError('EINVAL', 'rename')
+  if (source === target) return
+  context.disk.rename(source, target)
 }
 
 /**

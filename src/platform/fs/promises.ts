@@ -16,10 +16,13 @@ import { opendirPromise } from './dir.js'
 import { FileHandle } from './file_handle.js'
 import { parseFileMode, parseOpenFlags } from './flags.js'
 import { encodeName, promiseForm } from './forms.js'
-import { openOp } from './ops_fd.js'
-import { accessOp, chmodOp, mkdirOp, mkdtempOp, readdirOp, realpathOp, renameOp, rmdirOp, rmOp, statOp, unlinkOp, utimesOp } from './ops_path.js'
+import { fsContext } from './context.js'
+import type { OpenMode } from './flags.js'
+import { openNow } from './ops_fd.js'
+import { accessOp, chmodOp, lookupPath, mkdirOp, mkdtempOp, readdirOp, realpathOp, renameNow, rmdirOp, rmOp, unlinkNow, utimesOp } from './ops_path.js'
 import { copyFileOp, readFileOp, truncatePathOp, writeFileOp } from './ops_whole.js'
-import { toSimPath } from './path.js'
+import { toSimPath, type SimPath } from './path.js'
+import { stepPromise } from './step.js'
 import { toUnixTimestampNs } from './times.js'
 import { getOptions, validateInteger } from './validate.js'
 
@@ -97,16 +100,20 @@ export const promiseFunctions: Record<string, PromiseFunction> = {
         return encodeName(yield* mkdtempOp(c, sim_path), encoding)
       }
     }),
-  open: (sim, [path, flags, mode]) =>
-    promiseForm(sim, 'fs.promises.open', () => {
-      const sim_path = toSimPath(path)
-      const open_mode = parseOpenFlags(flags)
-      const permissions = parseFileMode(mode, 'mode', 0o666)
-      return function* (c) {
-        const file = yield* openOp(c, sim_path, open_mode, permissions)
-        return new FileHandle(sim, file.fd)
-      }
-    }),
+  open: (sim, [path, flags, mode]) => {
+    let sim_path: SimPath
+    let open_mode: OpenMode
+    let permissions: number
+    try {
+      sim_path = toSimPath(path)
+      open_mode = parseOpenFlags(flags)
+      permissions = parseFileMode(mode, 'mode', 0o666)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const context = fsContext(sim)
+    return stepPromise(sim, 'fs.promises.open', 'metadata', 'open', sim_path.given, () => new FileHandle(sim, openNow(context, sim_path, open_mode, permissions).fd))
+  },
   opendir: (sim, [path, options]) => opendirPromise(sim, path, options),
   readFile: (sim, [path, options]) => {
     if (path instanceof FileHandle) return path.readFile(options)
@@ -133,12 +140,18 @@ export const promiseFunctions: Record<string, PromiseFunction> = {
         return encodeName(yield* realpathOp(c, sim_path, true), encoding)
       }
     }),
-  rename: (sim, [from, to]) =>
-    promiseForm(sim, 'fs.promises.rename', () => {
-      const source = toSimPath(from, 'oldPath')
-      const target = toSimPath(to, 'newPath')
-      return (c) => renameOp(c, source, target)
-    }),
+  rename: (sim, [from, to]) => {
+    let source: SimPath
+    let target: SimPath
+    try {
+      source = toSimPath(from, 'oldPath')
+      target = toSimPath(to, 'newPath')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const context = fsContext(sim)
+    return stepPromise(sim, 'fs.promises.rename', 'metadata', 'rename', source.given, () => renameNow(context, source, target), target.given)
+  },
   rm: (sim, [path, options]) =>
     promiseForm(sim, 'fs.promises.rm', () => {
       const request = parseRm(path, options)
@@ -158,11 +171,16 @@ export const promiseFunctions: Record<string, PromiseFunction> = {
       const bytes = Math.max(0, length)
       return (c) => truncatePathOp(c, sim_path, bytes)
     }),
-  unlink: (sim, [path]) =>
-    promiseForm(sim, 'fs.promises.unlink', () => {
-      const sim_path = toSimPath(path)
-      return (c) => unlinkOp(c, sim_path)
-    }),
+  unlink: (sim, [path]) => {
+    let sim_path: SimPath
+    try {
+      sim_path = toSimPath(path)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const context = fsContext(sim)
+    return stepPromise(sim, 'fs.promises.unlink', 'metadata', 'unlink', sim_path.given, () => unlinkNow(context, sim_path))
+  },
   utimes: (sim, [path, atime, mtime]) =>
     promiseForm(sim, 'fs.promises.utimes', () => {
       const sim_path = toSimPath(path)
@@ -173,10 +191,12 @@ export const promiseFunctions: Record<string, PromiseFunction> = {
 }
 
 function statPromise(sim: Simulation, path: unknown, options: unknown, syscall: 'stat' | 'lstat'): Promise<unknown> {
-  return promiseForm(sim, `fs.promises.${syscall}`, () => {
-    const sim_path = toSimPath(path)
-    return function* (c) {
-      return statsOf(sim, yield* statOp(c, sim_path, syscall), options)
-    }
-  })
+  let sim_path: SimPath
+  try {
+    sim_path = toSimPath(path)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  const context = fsContext(sim)
+  return stepPromise(sim, `fs.promises.${syscall}`, 'metadata', syscall, sim_path.given, () => statsOf(sim, lookupPath(context, sim_path, syscall), options))
 }

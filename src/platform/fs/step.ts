@@ -3,7 +3,7 @@ import type { Simulation } from '../../sim/simulation.js'
 import { systemError } from './node_error.js'
 
 /**
- * The one core every fs operation is written in, and its two drivers.
+ * The one core every fs operation is written in, and its drivers.
  *
  * An operation is a generator that yields its disk steps (open, each read,
  * close, ...). The synchronous driver runs each step at once (`readFileSync`);
@@ -13,7 +13,9 @@ import { systemError } from './node_error.js'
  * callback, sync and promise forms differ only in how they are driven and
  * delivered. A multi-step operation interleaves with others between steps, as
  * it does on a real disk (a `readFile` can see a concurrent `writeFile`'s
- * truncated file).
+ * truncated file). The common one-step calls of the promise forms skip the
+ * generators: `stepPromise` runs the same step body (`writeNow`, ...) that the
+ * op's `io` step wraps, with the same latency draw, label and errors.
  */
 
 export interface Step {
@@ -116,6 +118,49 @@ export function runAsync<R>(sim: Simulation, label: string, op: Op<R>, done: Don
     done(error, value)
   }
   advance(undefined, null)
+}
+
+/**
+ * The promise driver for an operation of exactly one disk step, given as its
+ * step's body (`writeNow`, `renameNow`, ...): what `runPromise` does with
+ * `io(kind, syscall, path, work, dest)`, without the generators and closures
+ * of the general driver. Same latency draw, same completion, same errors; the
+ * fs.promises and FileHandle forms of the common calls take this path.
+ */
+export function stepPromise<T>(sim: Simulation, label: string, kind: DiskOperationKind, syscall: string, path: string | undefined, work: () => T, dest?: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    sim.loop.after(sim.disk.latencyNs(kind), label, () => {
+      let value: T
+      try {
+        value = work()
+      } catch (error) {
+        reject(translate(error, syscall, path, dest))
+        return
+      }
+      resolve(value)
+    })
+  })
+}
+
+/**
+ * The promise driver for an operation with no disk step (a close): `work` runs
+ * now and the promise settles one metadata latency later, as `runAsync` does
+ * for an operation that yields nothing.
+ */
+export function deferredPromise<T>(sim: Simulation, label: string, work: () => T): Promise<T> {
+  let value: T | undefined
+  let failure: { error: unknown } | null = null
+  try {
+    value = work()
+  } catch (error) {
+    failure = { error }
+  }
+  return new Promise<T>((resolve, reject) => {
+    sim.loop.after(sim.disk.latencyNs('metadata'), label, () => {
+      if (failure === null) resolve(value as T)
+      else reject(failure.error)
+    })
+  })
 }
 
 /** Runs `op` on the loop and returns its result as a promise (the fs.promises and FileHandle forms). */
