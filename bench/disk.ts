@@ -34,16 +34,16 @@
  * [--warmup N] [--only runner] [--no-write]`).
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Volume } from 'memfs'
 import type { DiskOptions } from '../src/disk/options.js'
 import simulated_fs from '../src/platform/modules/fs_promises.js'
 import { enterSimulation, exitSimulation } from '../src/platform/active.js'
 import { Simulation } from '../src/sim/simulation.js'
-import { checkInteger, expectedChecksum, finalPath, makePlan, runCalls, treeChecksum, type BenchFs, type Plan } from './disk_workload.js'
+import { expectedChecksum, finalPath, makePlan, MAX_DIRS, MAX_FILES, MAX_ROUNDS, runCalls, treeChecksum, type BenchFs, type Plan } from './disk_workload.js'
+import { findPackageRoot, median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
 
 export { expectedChecksum, makePlan, runCalls, treeChecksum, type BenchFileHandle, type BenchFs, type Plan } from './disk_workload.js'
 
@@ -142,52 +142,15 @@ export interface Options {
 }
 
 export function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { rounds: 40, files: 32, dirs: 4, reps: 11, warmup: 3, only: [...RUNNERS], write: true }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = (): string => {
-      const next = argv[++i]
-      if (next === undefined) throw new Error(`${arg} needs a value`)
-      return next
-    }
-    if (arg === '--quick') {
-      options.reps = 3
-      options.warmup = 1
-    } else if (arg === '--rounds') options.rounds = Number(value())
-    else if (arg === '--files') options.files = Number(value())
-    else if (arg === '--dirs') options.dirs = Number(value())
-    else if (arg === '--reps') options.reps = Number(value())
-    else if (arg === '--warmup') options.warmup = Number(value())
-    else if (arg === '--no-write') options.write = false
-    else if (arg === '--only') {
-      const names = value().split(',')
-      for (const name of names) {
-        if (!(RUNNERS as readonly string[]).includes(name)) throw new Error(`unknown runner ${name}`)
-      }
-      options.only = names as Runner[]
-    } else throw new Error(`unknown argument ${arg}`)
-  }
-  checkInteger('--reps', options.reps, 1, 1_000)
-  checkInteger('--warmup', options.warmup, 0, 1_000)
-  return options
+  const args = parseBenchArgs(
+    argv,
+    { rounds: { default: 40, min: 1, max: MAX_ROUNDS }, files: { default: 32, min: 1, max: MAX_FILES }, dirs: { default: 4, min: 1, max: MAX_DIRS } },
+    RUNNERS,
+  )
+  return { ...args.sizes, reps: args.reps, warmup: args.warmup, only: args.only, write: args.write }
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of no values')
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
-function findPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) return process.cwd()
-    dir = parent
-  }
-}
+export { median }
 
 export const SHAPES = [
   { key: 'lanes_1', lanes: 1 },
@@ -361,11 +324,7 @@ async function main(): Promise<void> {
         .join(', '),
   )
   if (options.write) {
-    const dir = path.join(findPackageRoot(), 'bench', 'results')
-    mkdirSync(dir, { recursive: true })
-    const file = path.join(dir, 'disk.json')
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
-    console.log(`wrote ${path.relative(process.cwd(), file)}`)
+    writeResults('disk', report)
   }
   for (const problem of problems) console.error(problem)
   if (problems.length > 0) process.exitCode = 1
@@ -380,10 +339,4 @@ function memfsVersion(): string {
   }
 }
 
-const entry = process.argv[1]
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  main().catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
-}
+runIfMain(import.meta.url, main)

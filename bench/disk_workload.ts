@@ -6,6 +6,7 @@
  */
 import { uniformInt } from 'pure-rand/distribution/uniformInt'
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
+import { checkInteger } from './harness.js'
 
 export const POOL_SIZE_BYTES = 1 << 20
 export const READ_CHUNK_BYTES = 16 * 1024
@@ -14,9 +15,9 @@ const MAX_CHUNKS_PER_FILE = 8
 const MAX_CHUNK_EXPONENT = 16
 const MAX_FILE_SIZE_BYTES = MAX_CHUNKS_PER_FILE * (1 << MAX_CHUNK_EXPONENT)
 /** Bounds on the shape, so a typo cannot make a run that never ends. */
-const MAX_ROUNDS = 100_000
-const MAX_FILES = 10_000
-const MAX_DIRS = 64
+export const MAX_ROUNDS = 100_000
+export const MAX_FILES = 10_000
+export const MAX_DIRS = 64
 const MAX_LANES = 1_000
 
 const ROOT = '/bench'
@@ -53,9 +54,6 @@ export interface PlanShape {
   readonly dirs: number
 }
 
-export function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`)
-}
 
 /** Builds the plan from a seeded xoroshiro128+: identical for every runner and build. */
 export function makePlan(shape: PlanShape, seed = 0xd15c): Plan {

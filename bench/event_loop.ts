@@ -26,16 +26,14 @@
  * Usage: `npm run bench` (or `node dist/bench/event_loop.js [--quick] [--only runner]
  * [--ticks N] [--reps N] [--no-write]`).
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import FakeTimers from '@sinonjs/fake-timers'
 import { uniformInt } from 'pure-rand/distribution/uniformInt'
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { EventLoop } from '../src/scheduler/loop.js'
 import { createTimers } from '../src/scheduler/timers.js'
 import { World } from '../src/world/world.js'
+import { median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
 
 export const RUNNERS = ['marionette', 'fake_timers', 'physical', 'physical_resolved', 'settle_floor'] as const
 export type Runner = (typeof RUNNERS)[number]
@@ -328,47 +326,8 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { ticks: 100_000, reps: 11, warmup: 3, only: [...RUNNERS], write: true }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = (): string => {
-      const next = argv[++i]
-      if (next === undefined) throw new Error(`${arg} needs a value`)
-      return next
-    }
-    if (arg === '--quick') {
-      options.reps = 3
-      options.warmup = 1
-    } else if (arg === '--ticks') options.ticks = Number(value())
-    else if (arg === '--reps') options.reps = Number(value())
-    else if (arg === '--warmup') options.warmup = Number(value())
-    else if (arg === '--no-write') options.write = false
-    else if (arg === '--only') {
-      const names = value().split(',')
-      for (const name of names) {
-        if (!(RUNNERS as readonly string[]).includes(name)) throw new Error(`unknown runner ${name}`)
-      }
-      options.only = names as Runner[]
-    } else throw new Error(`unknown argument ${arg}`)
-  }
-  if (!Number.isSafeInteger(options.reps) || options.reps < 1) throw new Error('--reps must be a positive integer')
-  return options
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
-function findPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) return process.cwd()
-    dir = parent
-  }
+  const args = parseBenchArgs(argv, { ticks: { default: 100_000, min: 100, max: 100_000_000 } }, RUNNERS)
+  return { ticks: args.sizes.ticks, reps: args.reps, warmup: args.warmup, only: args.only, write: args.write }
 }
 
 /** The project's targets for the simulated loop on this workload. */
@@ -499,11 +458,7 @@ async function main(): Promise<void> {
     workloads: result,
   }
   if (options.write) {
-    const dir = path.join(findPackageRoot(), 'bench', 'results')
-    mkdirSync(dir, { recursive: true })
-    const file = path.join(dir, 'event_loop.json')
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
-    console.log(`wrote ${path.relative(process.cwd(), file)}`)
+    writeResults('event_loop', report)
   }
   if (failed) {
     console.error('the marionette and fake-timers hashes differ: one of them ran the timers out of order')
@@ -511,10 +466,4 @@ async function main(): Promise<void> {
   }
 }
 
-const entry = process.argv[1]
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  main().catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
-}
+runIfMain(import.meta.url, main)

@@ -23,14 +23,12 @@
  *
  * Usage: `npm run bench` (or `node dist/bench/network.js [--quick] [--ticks N] [--reps N] [--no-write]`).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Latency } from '../src/net/faults.js'
 import type { Endpoint } from '../src/net/endpoint.js'
 import { Simulation } from '../src/sim/simulation.js'
 import { makeWorkload, runMarionette, type RunResult } from './event_loop.js'
+import { median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
 
 export const RUNNERS = ['timer', 'delivery'] as const
 export type Runner = (typeof RUNNERS)[number]
@@ -111,43 +109,8 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { ticks: 100_000, reps: 11, warmup: 3, write: true }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = (): string => {
-      const next = argv[++i]
-      if (next === undefined) throw new Error(`${arg} needs a value`)
-      return next
-    }
-    if (arg === '--quick') {
-      options.reps = 3
-      options.warmup = 1
-    } else if (arg === '--ticks') options.ticks = Number(value())
-    else if (arg === '--reps') options.reps = Number(value())
-    else if (arg === '--warmup') options.warmup = Number(value())
-    else if (arg === '--no-write') options.write = false
-    else throw new Error(`unknown argument ${arg}`)
-  }
-  if (!Number.isSafeInteger(options.ticks) || options.ticks < 100) throw new Error('--ticks must be an integer of at least 100')
-  if (!Number.isSafeInteger(options.reps) || options.reps < 1) throw new Error('--reps must be a positive integer')
-  if (!Number.isSafeInteger(options.warmup) || options.warmup < 0) throw new Error('--warmup must be a non-negative integer')
-  return options
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
-function findPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) return process.cwd()
-    dir = parent
-  }
+  const args = parseBenchArgs(argv, { ticks: { default: 100_000, min: 100, max: 100_000_000 } }, [] as const)
+  return { ticks: args.sizes.ticks, reps: args.reps, warmup: args.warmup, write: args.write }
 }
 
 const SHAPES = [
@@ -220,18 +183,8 @@ async function main(): Promise<void> {
     workloads: result,
   }
   if (options.write) {
-    const dir = path.join(findPackageRoot(), 'bench', 'results')
-    mkdirSync(dir, { recursive: true })
-    const file = path.join(dir, 'network.json')
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
-    console.log(`wrote ${path.relative(process.cwd(), file)}`)
+    writeResults('network', report)
   }
 }
 
-const entry = process.argv[1]
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  main().catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
-}
+runIfMain(import.meta.url, main)

@@ -6,16 +6,15 @@ import {
   buildVitestCodeBase,
   builtPluginDir,
   collectFiles,
-  findPackageRoot,
   measureCold,
   measureWarm,
-  median,
   outcome,
   runVitest,
   THROUGHPUT_PACKAGES,
   type CodeBase,
   type FileSet,
 } from './transform.js'
+import { findPackageRoot, median } from './harness.js'
 
 // The transform benchmark's harness on a handful of files: no timing assertions, only that each
 // measuring function runs and reports what it measured.

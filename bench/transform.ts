@@ -21,12 +21,13 @@
  * magic-string's own `generateMap` for the same edits.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { PLATFORM } from '../plugin/options.js'
 import type { TransformOptions } from '../plugin/transform.js'
+import { findPackageRoot, median, runIfMain } from './harness.js'
 
 /** The project's targets for the transform (issue 3). */
 export const TARGETS = { ms_per_mb_warm: 150, vitest_added_pct: 15 } as const
@@ -50,15 +51,6 @@ export const THROUGHPUT_PACKAGES: readonly string[] = [
 const SCRIPT = /\.[cm]?js$/
 const DECLARATION = /\.d\.[cm]?ts$/
 
-export function findPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) return process.cwd()
-    dir = parent
-  }
-}
 
 /** The options the Vitest plugin passes for a file of a dependency (`transformFile` in plugin/index.ts). */
 export function pluginTransformOptions(): TransformOptions {
@@ -114,12 +106,6 @@ export function defaultFileSet(root = findPackageRoot()): FileSet {
 const perMb = (ms: number, bytes: number): number => ms / (bytes / 1e6)
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits))
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of nothing')
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
 
 // ---- warm: in this process -----------------------------------------------------------------------
 
@@ -812,10 +798,4 @@ async function main(): Promise<void> {
   }
 }
 
-const entry = process.argv[1]
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
-  main().catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
-}
+runIfMain(import.meta.url, main)
