@@ -12,6 +12,11 @@ export type RedirectedModule =
   | 'net'
   | 'http'
   | 'dns'
+  | 'dns/promises'
+  | 'https'
+  | 'http2'
+  | 'tls'
+  | 'dgram'
   | 'os'
   | 'child_process'
   | 'worker_threads'
@@ -29,6 +34,11 @@ export const REDIRECTED_MODULES: readonly RedirectedModule[] = [
   'net',
   'http',
   'dns',
+  'dns/promises',
+  'https',
+  'http2',
+  'tls',
+  'dgram',
   'os',
   'child_process',
   'worker_threads',
@@ -75,7 +85,7 @@ export const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['globalThis', 'globa
  * name); they are returned as null without parsing.
  */
 const PREFILTER =
-  /\b(?:Date|random|performance|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|hrtime|nextTick|randomUUID|getRandomValues)\b|['"`](?:node:)?(?:fs(?:\/promises)?|timers(?:\/promises)?|crypto|net|http|dns|os|child_process|worker_threads|cluster)['"`]/
+  /\b(?:Date|random|performance|setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate|hrtime|nextTick|randomUUID|getRandomValues)\b|['"`](?:node:)?(?:fs(?:\/promises)?|timers(?:\/promises)?|crypto|net|https?|http2|tls|dgram|dns(?:\/promises)?|os|child_process|worker_threads|cluster)['"`]/
 
 /** Whether `code` could need a change at all (the cheap test `transformCode` starts with). */
 export function mayNeedTransform(code: string): boolean {

@@ -14,6 +14,7 @@ import {
 } from './faults.js'
 import type { Clock } from '../world/clock.js'
 import type { NodeId } from './topology.js'
+import type { StreamTransport } from './stream.js'
 
 const LOSSINESS_FIELDS = ['loss_rate', 'duplicate_rate'] as const
 const CLOG_FIELDS = ['clog_rate', 'clog_duration_min_ns', 'clog_duration_jitter_ns'] as const
@@ -48,9 +49,11 @@ export class NetworkControl {
   readonly #dynamics: NetworkDynamics
   readonly #clock: Clock
   readonly #default_latency_ns: number
+  readonly #transport: StreamTransport | null
 
-  constructor(core: PacketCore, dynamics: NetworkDynamics, clock: Clock, default_latency_ns: number) {
+  constructor(core: PacketCore, dynamics: NetworkDynamics, clock: Clock, default_latency_ns: number, transport: StreamTransport | null = null) {
     this.#core = core
+    this.#transport = transport
     this.#dynamics = dynamics
     this.#clock = clock
     this.#default_latency_ns = default_latency_ns
@@ -175,6 +178,31 @@ export class NetworkControl {
 
   isClogged(from: NodeId, to: NodeId): boolean {
     return this.#link(from, to, 'isClogged').clogged
+  }
+
+  // ---- connections (node:net sockets) ----------------------------------------------------------
+
+  /**
+   * Resets stream connections at both ends at once, as an RST from a middlebox
+   * or a crashed peer would: every connection with an end on `node` (only those
+   * whose other end is on `peer`, when given; every connection, with no
+   * argument). Sockets fail with ECONNRESET (ECONNREFUSED while connecting;
+   * EPIPE on the next write after the peer's FIN). Returns how many connection
+   * ends were reset; each is a `net.reset cause=control` trace event.
+   */
+  resetConnections(node?: NodeId, peer?: NodeId): number {
+    const topology = this.#core.topology
+    const node_index = node === undefined ? null : topology.indexOf(node, 'resetConnections (node)')
+    const peer_index = peer === undefined ? null : topology.indexOf(peer, 'resetConnections (peer)')
+    if (node_index === null && peer_index !== null) throw new InvalidNetworkOption('resetConnections', 'a peer needs a node')
+    if (this.#transport === null) return 0
+    return this.#transport.resetConnections(node_index, peer_index)
+  }
+
+  /** Open stream connections with an end on `node` (connections that are closing included). */
+  connectionCount(node: NodeId): number {
+    const index = this.#core.topology.indexOf(node, 'connectionCount')
+    return this.#transport === null ? 0 : this.#transport.connectionCount(index)
   }
 
   // ---- inspection -----------------------------------------------------------------------------

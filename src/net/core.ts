@@ -5,7 +5,7 @@ import type { Random } from '../world/random.js'
 import { escapeTraceText, type Trace } from '../world/trace.js'
 import type { World } from '../world/world.js'
 import { drawLatency, faultFields, type NetworkFaults } from './faults.js'
-import { ClogRelease, Link, Packet, type PacketSink } from './packet.js'
+import { ClogRelease, ENDPOINT_CHANNEL, Link, Packet, STREAM_CHANNEL, type PacketSink } from './packet.js'
 import type { NodeId, Topology } from './topology.js'
 
 /** Why a packet did not arrive: the `reason` of `network.drop`. */
@@ -16,6 +16,11 @@ export interface Receiver {
   /** False when its bounded inbox is full (the packet is dropped with `inbox_full`). */
   hasRoom(): boolean
   accept(from: NodeId, message: unknown): void
+}
+
+/** The stream transport's side of delivery: every node has one (a host's TCP stack always answers). */
+export interface StreamReceiver {
+  deliverSegment(from_index: number, to_index: number, segment: unknown): void
 }
 
 /** A packet still in flight on a path, as `control.network.queue(from, to)` lists it. */
@@ -72,6 +77,7 @@ export class PacketCore implements PacketSink {
   readonly #duplicate: Random
   readonly #latency: Random
   readonly #release = (link: Link): void => this.unclog(link, 'expired')
+  #stream: StreamReceiver | null = null
   #next_packet_id = 0
 
   constructor(
@@ -122,6 +128,12 @@ export class PacketCore implements PacketSink {
     if (this.#receivers[index] === receiver) this.#receivers[index] = null
   }
 
+  /** Attaches the stream transport (once): packets sent on STREAM_CHANNEL go to it. */
+  attachStream(receiver: StreamReceiver): void {
+    if (this.#stream !== null) throw new Error('network: the stream transport is attached already')
+    this.#stream = receiver
+  }
+
   // ---- send and arrival -----------------------------------------------------------------------
 
   /**
@@ -130,7 +142,15 @@ export class PacketCore implements PacketSink {
    * for arrival after a drawn latency. `copy` makes a duplicate's own payload
    * (byte endpoints copy, so each delivery owns its bytes).
    */
-  send(from_index: number, to_index: number, message: unknown, size_bytes: number, copy: ((message: unknown) => unknown) | null, label: string | undefined): void {
+  send(
+    from_index: number,
+    to_index: number,
+    message: unknown,
+    size_bytes: number,
+    copy: ((message: unknown) => unknown) | null,
+    label: string | undefined,
+    channel: number = ENDPOINT_CHANNEL,
+  ): void {
     const link = this.link(from_index, to_index)
     const faults = this.faults
     const id = this.#next_packet_id++
@@ -147,7 +167,7 @@ export class PacketCore implements PacketSink {
     }
     const latency_ns = drawLatency(faults.latency, this.#latency)
     this.#recordSend(link, id, latency_ns, size_bytes, label)
-    this.#enqueue(new Packet(this, id, link, message, size_bytes), latency_ns)
+    this.#enqueue(new Packet(this, id, link, message, size_bytes, channel), latency_ns)
     if (faults.duplicate_rate.kind === 'never' || !fires(faults.duplicate_rate, this.#duplicate)) return
     const copy_id = this.#next_packet_id++
     if (link.in_flight >= this.path_capacity) {
@@ -158,7 +178,7 @@ export class PacketCore implements PacketSink {
     const copy_latency_ns = drawLatency(faults.latency, this.#latency)
     this.trace.record('network.duplicate', { from: link.from, to: link.to, packet: id, copy: copy_id, latency_ns: copy_latency_ns })
     const payload = copy === null ? message : copy(message)
-    this.#enqueue(new Packet(this, copy_id, link, payload, size_bytes), copy_latency_ns)
+    this.#enqueue(new Packet(this, copy_id, link, payload, size_bytes, channel), copy_latency_ns)
   }
 
   #enqueue(packet: Packet, latency_ns: number): void {
@@ -191,6 +211,11 @@ export class PacketCore implements PacketSink {
     link.dequeue(packet)
     if (reason !== null) {
       this.#recordDrop(link, packet.id, reason)
+      return
+    }
+    if (packet.channel === STREAM_CHANNEL) {
+      this.trace.record('network.deliver', { from: link.from, to: link.to, packet: packet.id })
+      ;(this.#stream as StreamReceiver).deliverSegment(link.from_index, link.to_index, packet.message)
       return
     }
     const receiver = this.#receivers[link.to_index] as Receiver | null

@@ -1,6 +1,11 @@
 import { Task } from '../scheduler/task.js'
 import type { NodeId } from './topology.js'
 
+/** A packet for a node's endpoint. */
+export const ENDPOINT_CHANNEL = 0
+/** A segment of a stream connection (node:net sockets), for the stream transport. */
+export const STREAM_CHANNEL = 1
+
 /** What the packet core calls when a packet's arrival time comes. */
 export interface PacketSink {
   arrive(packet: Packet): void
@@ -26,6 +31,8 @@ export class Packet extends Task {
     readonly message: unknown,
     /** Payload size for byte endpoints; -1 for typed messages, whose size is not modelled. */
     readonly size_bytes: number,
+    /** Who receives it: the node's endpoint (ENDPOINT_CHANNEL) or the stream transport (STREAM_CHANNEL). */
+    readonly channel: number = ENDPOINT_CHANNEL,
   ) {
     super()
   }

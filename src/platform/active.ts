@@ -1,4 +1,5 @@
 import type { Simulation } from '../sim/simulation.js'
+import { disableNodeScopes } from '../net/node_scope.js'
 import { installTripwires } from './leaks.js'
 
 /**
@@ -63,4 +64,6 @@ export function exitSimulation(sim: Simulation): void {
   slot.simulation = null
   slot.uninstall = null
   uninstall?.()
+  // Node scopes' AsyncLocalStorage slows every promise while it is on: off between simulations.
+  disableNodeScopes()
 }

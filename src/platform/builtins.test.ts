@@ -119,7 +119,7 @@ describe('fail-closed modules inside a simulation', () => {
       ['net.Socket', 'network'],
       ['http.request', 'network'],
       ['dns.lookup', 'network'],
-      ['dns.promises.resolve4', 'network'],
+      ['dns.promises.resolve4', 'dns'],
       ['child_process.spawn', 'threads'],
       ['worker_threads.Worker', 'threads'],
       ['worker_threads.MessageChannel', 'threads'],

@@ -9,8 +9,14 @@ export const REASONS = {
     'Use the simulated calls instead (open, read, write, fsync, stat, readdir, mkdir, rename, rm, copyFile, streams, fs.promises and FileHandle), ' +
     'or do this outside the simulation',
   network:
-    'the simulated network is not built yet, and the real network would make the run unrepeatable. ' +
-    'Keep network access out of simulated code for now (inject a fake client or an in-memory transport)',
+    'this simulation has no network, and the real network would make the run unrepeatable. ' +
+    'Declare one in the simulation options (network: { nodes: N, hosts: { name: node } }): node:net, node:http and dns.lookup then run on the simulated network',
+  network_protocol:
+    'the simulated network carries TCP streams (node:net) and HTTP/1.1 (node:http) only: TLS, HTTPS, HTTP/2, UDP (dgram), IPC paths and native handles are not simulated, ' +
+    'and the real network would make the run unrepeatable. Use node:net or node:http inside the simulation',
+  dns:
+    'the simulated network answers dns.lookup (and dns.promises.lookup) from its host table; DNS queries (resolve*, reverse, Resolver, setServers) are not simulated. ' +
+    'Use dns.lookup, or name hosts in the network options (hosts: { db: 1 })',
   threads:
     'a simulation is single-threaded: other processes and threads run outside simulated time and cannot replay from the seed. ' +
     'Run that work outside the simulation, or call it in-process',

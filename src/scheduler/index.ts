@@ -1,5 +1,5 @@
 export { EventQueue, isBefore, type QueueEntry } from './event_queue.js'
-export { EventLoop, Operation, DEFAULT_MAX_STEPS, DEFAULT_MAX_TIME_NS, type LoopOptions } from './loop.js'
+export { EventLoop, Operation, DEFAULT_MAX_STEPS, DEFAULT_MAX_TIME_NS, type LoopOptions, type ContextCarrier } from './loop.js'
 export { Task } from './task.js'
 export { Timeout, Immediate, createTimers, normalizeDelayMs, TIMEOUT_MAX_MS, type SimTimers } from './timers.js'
 export { createTimersPromises, type SimTimersPromises, type TimerPromiseOptions } from './timers_promises.js'

@@ -58,6 +58,20 @@ export const DEFAULT_MAX_TIME_NS = 10n * 366n * 24n * 3600n * 1_000_000_000n
 interface TickEntry {
   callback: Function
   args: unknown[] | undefined
+  context: unknown
+}
+
+/**
+ * Carries an execution context (which simulated node code runs on, say) from
+ * where a task is scheduled to where it runs, as Node's own timers, immediates
+ * and nextTick carry AsyncLocalStorage. The loop runs every task from its own
+ * driver callback, so without a carrier a task would run in whatever context
+ * drove the loop. `enter` sets the context for the rest of the current
+ * synchronous run and the microtasks it queues (AsyncLocalStorage.enterWith).
+ */
+export interface ContextCarrier {
+  capture(): unknown
+  enter(context: unknown): void
 }
 
 
@@ -101,6 +115,7 @@ export class EventLoop {
   #raised: Error | null = null
   /** Holders that need the macrotask settle for now (see holdMacrotaskSettle). */
   #macrotask_settle_holds = 0
+  #carrier: ContextCarrier | null = null
 
   constructor(
     readonly world: World,
@@ -121,6 +136,16 @@ export class EventLoop {
       throw new RangeError(`settle must be 'microtask' or 'macrotask', got ${String(this.settle)}`)
     }
     this.yield_every_steps = options.yield_every_steps ?? 2048
+  }
+
+  /**
+   * Installs the context carrier (once; a simulation's network does). From then
+   * on every task captures the context at scheduling and runs in it. Without one
+   * (the default) the loop pays a single null check per task.
+   */
+  setContextCarrier(carrier: ContextCarrier): void {
+    if (this.#carrier !== null && this.#carrier !== carrier) throw new Error('EventLoop: a context carrier is already installed')
+    this.#carrier = carrier
   }
 
   get steps(): number {
@@ -186,6 +211,7 @@ export class EventLoop {
     task.due_ms = ms
     task.due_sub_ns = sub_ns
     task.seq = this.#seq++
+    if (this.#carrier !== null) task.context = this.#carrier.capture()
     this.#queue.push(task)
   }
 
@@ -209,6 +235,7 @@ export class EventLoop {
 
   enqueueImmediate(task: Task): void {
     task.seq = this.#seq++
+    if (this.#carrier !== null) task.context = this.#carrier.capture()
     if (task.refed) this.#ref_count++
     this.#immediates.push(task)
   }
@@ -222,7 +249,7 @@ export class EventLoop {
 
   /** The simulated `process.nextTick`. */
   nextTick(callback: Function, args?: unknown[]): void {
-    this.#ticks.push({ callback, args })
+    this.#ticks.push({ callback, args, context: this.#carrier === null ? undefined : this.#carrier.capture() })
   }
 
   /**
@@ -296,10 +323,15 @@ export class EventLoop {
     return new Promise<void>((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
+      const carrier = this.#carrier
+      const caller_context = carrier === null ? undefined : carrier.capture()
       try {
         start?.()
         this.#runTicks()
+        // Ticks run here entered their own contexts: the caller keeps its own.
+        if (carrier !== null) carrier.enter(caller_context)
       } catch (error) {
+        if (carrier !== null) carrier.enter(caller_context)
         this.#fail(error)
         return
       }
@@ -369,6 +401,7 @@ export class EventLoop {
             'otherwise raise max_steps.',
         )
       }
+      if (this.#carrier !== null) this.#carrier.enter(task.context)
       task.fire()
       this.#runTicks()
       this.#checkStickyErrors()
@@ -488,6 +521,7 @@ export class EventLoop {
       const tick = ticks[this.#ticks_head] as TickEntry
       ticks[this.#ticks_head] = undefined as unknown as TickEntry
       this.#ticks_head++
+      if (this.#carrier !== null) this.#carrier.enter(tick.context)
       // Node calls a tick callback as a plain function: `this` is undefined, not the queue entry.
       const callback = tick.callback
       if (tick.args === undefined) callback()

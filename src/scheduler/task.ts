@@ -10,6 +10,8 @@ export abstract class Task implements QueueEntry {
   refed = true
   /** Set when a queued immediate is cleared; the loop skips it. */
   cleared = false
+  /** The context captured when it was scheduled, restored when it runs (only with a ContextCarrier on the loop). */
+  context: unknown = undefined
 
   /** Runs the task's callback. Called by the loop only. */
   abstract fire(): void

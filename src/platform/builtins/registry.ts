@@ -4,6 +4,8 @@ import { failsClosedInside, moduleProxy } from './module_proxy.js'
 import { cryptoModule } from './crypto.js'
 import { osModule } from './os.js'
 import { fsOverrides, fsPromisesOverrides } from '../fs/module.js'
+import { httpOverrides } from '../net/http.js'
+import { dnsOverrides, dnsPromisesOverrides, netOverrides } from '../net/module.js'
 
 /** The builtin modules the transform redirects, and each wrapper's file name under src/platform/modules/. */
 export const BUILTIN_WRAPPER_FILES = {
@@ -15,6 +17,11 @@ export const BUILTIN_WRAPPER_FILES = {
   net: 'net',
   http: 'http',
   dns: 'dns',
+  'dns/promises': 'dns_promises',
+  https: 'https',
+  http2: 'http2',
+  tls: 'tls',
+  dgram: 'dgram',
   os: 'os',
   child_process: 'child_process',
   worker_threads: 'worker_threads',
@@ -58,15 +65,20 @@ function build(name: BuiltinModule): object {
     case 'os':
       return osModule()
     case 'net':
+      // The simulated network serves sockets and servers (net/module.ts); IPC paths and handles fail closed.
+      return moduleProxy({ api: 'net', real: require('node:net'), reason: 'network_protocol', overrides: netOverrides() })
     case 'http':
-      return moduleProxy({ api: name, real: require(`node:${name}`), reason: 'network' })
+      return moduleProxy({ api: 'http', real: require('node:http'), reason: 'network_protocol', overrides: httpOverrides() })
     case 'dns':
-      return moduleProxy({
-        api: 'dns',
-        real: require('node:dns'),
-        reason: 'network',
-        overrides: { promises: moduleProxy({ api: 'dns.promises', real: require('node:dns/promises'), reason: 'network' }) },
-      })
+      // dns.lookup is answered from the network's host table; resolvers (DNS queries) fail closed.
+      return moduleProxy({ api: 'dns', real: require('node:dns'), reason: 'dns', overrides: { ...dnsOverrides(), promises: builtinModule('dns/promises') } })
+    case 'dns/promises':
+      return moduleProxy({ api: 'dns.promises', real: require('node:dns/promises'), reason: 'dns', overrides: dnsPromisesOverrides() })
+    case 'https':
+    case 'http2':
+    case 'tls':
+    case 'dgram':
+      return moduleProxy({ api: name, real: require(`node:${name}`), reason: 'network_protocol' })
     case 'child_process':
     case 'worker_threads':
     case 'cluster':
