@@ -28,6 +28,7 @@ import { Latency } from '../src/net/faults.js'
 import type { Endpoint } from '../src/net/endpoint.js'
 import { Simulation } from '../src/sim/simulation.js'
 import { makeWorkload, runMarionette, type RunResult } from './event_loop.js'
+import { loadExamples } from '../src/cli/examples_loader.js'
 import { median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
 
 export const RUNNERS = ['timer', 'delivery'] as const
@@ -118,6 +119,34 @@ const SHAPES = [
   { key: 'chains_100', chains: 100 },
 ] as const
 
+/** Seeds of the replicated-register swarm per measurement (one run each, no replay comparison). */
+const SWARM_SEEDS = 200
+
+export interface SwarmResult {
+  readonly seeds: number
+  readonly elapsed_ms: number
+  /** `network.deliver` events over all seeds. */
+  readonly deliveries: number
+  readonly failing_seeds: readonly string[]
+}
+
+/**
+ * The replicated-register swarm (examples/replicated_register under the swarm
+ * profile's network faults) over `seeds` seeds, one run each: what a user's
+ * sweep costs. Deliveries are counted from the traces after the clock stops.
+ */
+export async function runSwarm(seeds: number, base_seed = 0): Promise<SwarmResult> {
+  const example = (await loadExamples()).findExample('replicated-register-swarm')
+  if (example === undefined) throw new Error('the replicated-register-swarm example is missing')
+  const reports = []
+  const start = performance.now()
+  for (let seed = base_seed; seed < base_seed + seeds; seed++) reports.push(await example.run({ seed, replay: false }))
+  const elapsed_ms = performance.now() - start
+  let deliveries = 0
+  for (const report of reports) deliveries += report.traceText().split('\n').filter((line) => line.includes(' network.deliver ')).length
+  return { seeds, elapsed_ms, deliveries, failing_seeds: reports.filter((report) => !report.passed).map((report) => report.seed.text) }
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const samples = new Map<string, number[]>()
@@ -172,6 +201,23 @@ async function main(): Promise<void> {
   console.log(`\n${options.ticks} ticks per run, median of ${options.reps} (after ${options.warmup} warm-up), ${seconds.toFixed(1)} s`)
   console.log(`target: delivery_cost_vs_timer <= ${TARGETS.delivery_cost_vs_timer}: ${met_all ? 'met' : 'NOT met'}`)
 
+  // The swarm: seeds/s and messages/s of a realistic sweep (median of the same repetitions).
+  const swarm_seeds = Math.max(10, Math.min(SWARM_SEEDS, Math.floor(options.ticks / 500)))
+  const swarm_samples: SwarmResult[] = []
+  for (let rep = 0; rep < options.warmup + options.reps; rep++) {
+    const sample = await runSwarm(swarm_seeds)
+    if (sample.failing_seeds.length > 0) throw new Error(`the register swarm failed on seeds ${sample.failing_seeds.join(', ')}`)
+    if (rep >= options.warmup) swarm_samples.push(sample)
+  }
+  const swarm_ms = median(swarm_samples.map((sample) => sample.elapsed_ms))
+  const swarm = {
+    seeds: swarm_seeds,
+    deliveries_per_run: swarm_samples[0]?.deliveries ?? 0,
+    seeds_per_s: Math.round((swarm_seeds * 1000) / swarm_ms),
+    messages_per_s: Math.round(((swarm_samples[0]?.deliveries ?? 0) * 1000) / swarm_ms),
+  }
+  console.log(`replicated-register swarm: ${swarm.seeds} seeds, ${swarm.deliveries_per_run} deliveries: ${swarm.seeds_per_s} seeds/s, ${swarm.messages_per_s} messages/s`)
+
   const report = {
     node: process.version,
     cpus: os.cpus().length,
@@ -181,6 +227,7 @@ async function main(): Promise<void> {
     repetitions: options.reps,
     targets: TARGETS,
     workloads: result,
+    replicated_register_swarm: swarm,
   }
   if (options.write) {
     writeResults('network', report)

@@ -3,9 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Example } from '../../examples/index.js'
-import { registerNodeHooks } from '../../plugin/node_hooks.js'
-import { packageOfFile } from '../../plugin/options.js'
-import { folderGlob } from '../../plugin/register_config.js'
+import { loadExamples } from './examples_loader.js'
 import type { RunReport } from '../run/report.js'
 import { didYouMean } from './did_you_mean.js'
 import { TidyUsageError } from '../tidy/usage_error.js'
@@ -49,26 +47,7 @@ options of tidy:
   package.json "marionette": { "tidy": { "ban": [], "allow": [], "simulate": [] } } sets defaults; flags win
 `
 
-type Examples = typeof import('../../examples/index.js')
-
-let loaded_examples: Promise<Examples> | undefined
-
-/**
- * The bundled examples, loaded under simulation: the examples are plain code
- * (`setTimeout`, `Math.random()`, `process.hrtime`), so they are imported only
- * after the transform's module hooks are registered for their folder.
- */
-function loadExamples(): Promise<Examples> {
-  loaded_examples ??= (async () => {
-    const folder = fileURLToPath(new URL('../../examples/', import.meta.url))
-    // Installed as a dependency, the examples are inside node_modules, which only `simulate` reaches.
-    const installed_as = packageOfFile(folder)
-    const config = { include: [folderGlob(folder)], simulate: installed_as === null ? [] : [installed_as], root: folder }
-    await registerNodeHooks(config, { require: false })
-    return (await import('../../examples/index.js')) as Examples
-  })()
-  return loaded_examples
-}
+type Examples = Awaited<ReturnType<typeof loadExamples>>
 
 class UsageError extends Error {
   override name = 'UsageError'
