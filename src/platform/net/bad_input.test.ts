@@ -5,7 +5,7 @@ import { run } from '../../run/run.js'
 import { Simulation } from '../../sim/simulation.js'
 import net from '../modules/net.js'
 import { UnsupportedInSimulation } from '../unsupported.js'
-import { inNet } from './e2e_support.js'
+import { inNet } from './test_support.js'
 
 /**
  * Issue 6's bad-input criteria for the network and the sockets over it:

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import type { Simulation } from '../../sim/simulation.js'
 import { BuggifyRate } from '../../world/buggify.js'
 import http from '../modules/http.js'
-import { inNet } from './e2e_support.js'
+import { inNet } from './test_support.js'
 
 interface Outcome {
   status?: number

@@ -11,7 +11,7 @@ import net from '../modules/net.js'
 import tls from '../modules/tls.js'
 import { process_nextTick, setImmediate as platformSetImmediate, setTimeout as platformSetTimeout } from '../index.js'
 import { UnsupportedInSimulation } from '../unsupported.js'
-import { inNet } from './e2e_support.js'
+import { inNet } from './test_support.js'
 
 /** An echo server on `node` (upper-cases what it reads, ends when the client does). */
 function echoServer(sim: Simulation, node: number, port: number, log: string[] = []): void {

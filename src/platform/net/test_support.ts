@@ -2,7 +2,7 @@ import { expect } from 'vitest'
 import { run, type RunOptions } from '../../run/run.js'
 import type { Simulation } from '../../sim/simulation.js'
 
-// Test support for src/platform/net (excluded from the build like every e2e_support.ts).
+// Test support for src/platform/net (excluded from the build, as every test_support.ts and e2e_support.ts).
 
 /** Runs `body` in a simulation with a network (replayed, which must be identical) and returns the first attempt's value. */
 export async function inNet<T>(body: (sim: Simulation) => Promise<T> | T, options: Partial<RunOptions> = {}): Promise<{ value: T; trace: string }> {
