@@ -63,6 +63,8 @@ export class Connection {
   events: StreamEvents | null = null
   /** The local socket is gone (destroyed): the connection only finishes its FIN. */
   orphan = false
+  /** Accepted by a listener (the passive end): its port may be listened on again (SO_REUSEADDR). */
+  accepted = false
   // send side
   readonly outbox: Piece[] = []
   outbox_head = 0

@@ -76,6 +76,31 @@ describe('stream transport', () => {
     expect(model.transport.connectionCount(0)).toBe(1) // the client end is half-closed, not gone
   })
 
+  test('a server listens again on its port at once: accepted connections, open or in TIME_WAIT, do not hold it (SO_REUSEADDR); a client port does', async () => {
+    const { sim, model, log, events } = setup({ nodes: 2 })
+    const accepted: Connection[] = []
+    serve(model, 1, 80, events, (connection) => accepted.push(connection))
+    await sim.loop.run(async () => {
+      const open = model.transport.connect(0, 1, 80, events('open'))
+      const closing = model.transport.connect(0, 1, 80, events('closing'))
+      await new Promise((resolve) => sim.timers.setTimeout(resolve, 5))
+      // The server closes one connection first: its end waits in TIME_WAIT on port 80.
+      accepted[1]!.end()
+      closing.end()
+      await new Promise((resolve) => sim.timers.setTimeout(resolve, 10))
+      model.transport.unlisten(1, 80)
+      expect(model.transport.connectionCount(1)).toBe(1)
+      serve(model, 1, 80, events)
+      model.transport.connect(0, 1, 80, events('after'))
+      open.write(Buffer.from('still'))
+      await new Promise((resolve) => sim.timers.setTimeout(resolve, 5))
+      expect(() => model.transport.listen(0, open.local_port, false, () => null)).toThrow(StreamError)
+    })
+    // The old connection still carries bytes; the new listener accepts.
+    expect(log.slice(-2)).toEqual(['server:49152 data still @16000000', 'after connected @17000000'])
+    expect(sim.world.trace.text().match(/net\.listen node=1 port=80\n/g)).toHaveLength(2)
+  })
+
   test('a finished connection waits in TIME_WAIT: late duplicates draw no RST, and it is gone after 60 s', async () => {
     const { sim, model, log, events } = setup({ nodes: 2, faults: { duplicate_rate: BuggifyRate.always() } })
     serve(model, 1, 80, events, (connection) => {

@@ -72,6 +72,8 @@ class NodeStack {
   readonly connections = new Map<number, Connection>()
   /** Local ports held by connections (a server's port is held by its listener). */
   readonly ports = new Map<number, number>()
+  /** Of those, the connections a listener accepted, by port: they do not keep a new listener off. */
+  readonly accepted_ports = new Map<number, number>()
   next_ephemeral = EPHEMERAL_PORT_MIN
 }
 
@@ -108,7 +110,10 @@ export class StreamTransport implements StreamReceiver {
   listen(index: number, port: number, loopback_only: boolean, accept: Listener['accept']): number {
     const stack = this.#stacks[index] as NodeStack
     const chosen = port === 0 ? this.#ephemeral(stack) : port
-    if (stack.listeners.has(chosen) || stack.ports.has(chosen)) throw new StreamError('EADDRINUSE')
+    // Node listens with SO_REUSEADDR: connections a closed listener accepted (open or in
+    // TIME_WAIT) do not hold its port, so a server can restart at once; a client's port does.
+    const held = (stack.ports.get(chosen) ?? 0) - (stack.accepted_ports.get(chosen) ?? 0)
+    if (stack.listeners.has(chosen) || held > 0) throw new StreamError('EADDRINUSE')
     stack.listeners.set(chosen, { port: chosen, loopback_only, accept })
     this.#trace.record('net.listen', { node: this.#id(index), port: chosen })
     return chosen
@@ -147,6 +152,7 @@ export class StreamTransport implements StreamReceiver {
   #add(stack: NodeStack, connection: Connection): void {
     stack.connections.set(connection.key, connection)
     stack.ports.set(connection.local_port, (stack.ports.get(connection.local_port) ?? 0) + 1)
+    if (connection.accepted) stack.accepted_ports.set(connection.local_port, (stack.accepted_ports.get(connection.local_port) ?? 0) + 1)
   }
 
   #remove(connection: Connection): void {
@@ -159,6 +165,11 @@ export class StreamTransport implements StreamReceiver {
     const held = (stack.ports.get(connection.local_port) ?? 1) - 1
     if (held === 0) stack.ports.delete(connection.local_port)
     else stack.ports.set(connection.local_port, held)
+    if (connection.accepted) {
+      const accepted = (stack.accepted_ports.get(connection.local_port) ?? 1) - 1
+      if (accepted === 0) stack.accepted_ports.delete(connection.local_port)
+      else stack.accepted_ports.set(connection.local_port, accepted)
+    }
   }
 
   // ---- the socket's operations ----------------------------------------------------------------
@@ -257,6 +268,7 @@ export class StreamTransport implements StreamReceiver {
         const connection = new Connection(this, this.#scopes[to_index] as NodeScope, to_index, segment.dst_port, from_index, segment.src_port)
         connection.state = State.Established
         connection.rto_ns = RTO_MIN_NS
+        connection.accepted = true
         this.#add(stack, connection)
         this.#trace.record('net.accept', this.#fields(connection))
         // SYN-ACK first: whatever the server writes from its 'connection' handler follows it.
