@@ -3,11 +3,9 @@ import type { Trace } from '../world/trace.js'
 import {
   Connection,
   connectionKey,
-  EPHEMERAL_PORT_MIN,
   MAX_CONNECTIONS_PER_NODE,
   MSS_BYTES,
   ORPHAN_TIMEOUT_NS,
-  PORT_MAX,
   RETRIES,
   RTO_MAX_NS,
   RTO_MIN_NS,
@@ -22,10 +20,12 @@ import {
 } from './connection.js'
 import type { PacketCore, StreamReceiver } from './core.js'
 import { runInNodeScope, type NodeScope } from './node_scope.js'
+import { NodeStack, StreamError, type Listener } from './node_stack.js'
 import { STREAM_CHANNEL } from './packet.js'
 import { Segment, SegmentKind, segmentLabel } from './segment.js'
 
 export { Connection, type StreamErrorCode, type StreamEvents } from './connection.js'
+export { StreamError, type Listener } from './node_stack.js'
 
 /**
  * Reliable ordered byte streams over the lossy packet core: the TCP of the
@@ -55,33 +55,10 @@ export { Connection, type StreamErrorCode, type StreamEvents } from './connectio
  *   CLOSE_WAIT rule; reported on the next write), ECONNRESET otherwise.
  *   `control.network.resetConnections` resets connections at both ends at once.
  *
- * Ports: a listener owns its port on its node; client connections get ports
- * counted from 49152 (Linux's ephemeral range starts at 32768; the count is
- * deterministic and draws nothing).
+ * Ports (node_stack.ts): a listener owns its port on its node; client
+ * connections get ports counted from 49152 (Linux's ephemeral range starts at
+ * 32768; the count is deterministic and draws nothing).
  */
-
-interface Listener {
-  readonly port: number
-  readonly loopback_only: boolean
-  /** Returns the new connection's events, or null to refuse it (RST). */
-  readonly accept: (connection: Connection) => StreamEvents | null
-}
-
-class NodeStack {
-  readonly listeners = new Map<number, Listener>()
-  readonly connections = new Map<number, Connection>()
-  /** Local ports held by connections (a server's port is held by its listener). */
-  readonly ports = new Map<number, number>()
-  /** Of those, the connections a listener accepted, by port: they do not keep a new listener off. */
-  readonly accepted_ports = new Map<number, number>()
-  next_ephemeral = EPHEMERAL_PORT_MIN
-}
-
-export class StreamError extends Error {
-  constructor(readonly code: 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EMFILE') {
-    super(code)
-  }
-}
 
 /** The network-wide stream transport: one stack per node. */
 export class StreamTransport implements StreamReceiver {
@@ -108,13 +85,7 @@ export class StreamTransport implements StreamReceiver {
 
   /** Listens on `port` (0: an ephemeral one) of node `index`; returns the port. Throws StreamError EADDRINUSE. */
   listen(index: number, port: number, loopback_only: boolean, accept: Listener['accept']): number {
-    const stack = this.#stacks[index] as NodeStack
-    const chosen = port === 0 ? this.#ephemeral(stack) : port
-    // Node listens with SO_REUSEADDR: connections a closed listener accepted (open or in
-    // TIME_WAIT) do not hold its port, so a server can restart at once; a client's port does.
-    const held = (stack.ports.get(chosen) ?? 0) - (stack.accepted_ports.get(chosen) ?? 0)
-    if (stack.listeners.has(chosen) || held > 0) throw new StreamError('EADDRINUSE')
-    stack.listeners.set(chosen, { port: chosen, loopback_only, accept })
+    const chosen = (this.#stacks[index] as NodeStack).listen(port, loopback_only, accept)
     this.#trace.record('net.listen', { node: this.#id(index), port: chosen })
     return chosen
   }
@@ -129,30 +100,14 @@ export class StreamTransport implements StreamReceiver {
   connect(from: number, to: number, port: number, events: StreamEvents): Connection {
     const stack = this.#stacks[from] as NodeStack
     if (stack.connections.size >= MAX_CONNECTIONS_PER_NODE) throw new StreamError('EMFILE')
-    const local_port = this.#ephemeral(stack)
+    const local_port = stack.ephemeral()
     const connection = new Connection(this, this.#scopes[from] as NodeScope, from, local_port, to, port)
     connection.events = events
-    this.#add(stack, connection)
+    stack.add(connection)
     this.#trace.record('net.connect', { node: this.#id(from), port: local_port, to: this.#id(to), to_port: port })
     this.#sendControl(connection, SegmentKind.Syn)
     this.#arm(connection)
     return connection
-  }
-
-  #ephemeral(stack: NodeStack): number {
-    const span = PORT_MAX - EPHEMERAL_PORT_MIN + 1
-    for (let tries = 0; tries < span; tries++) {
-      const port = stack.next_ephemeral
-      stack.next_ephemeral = port === PORT_MAX ? EPHEMERAL_PORT_MIN : port + 1
-      if (!stack.listeners.has(port) && !stack.ports.has(port)) return port
-    }
-    throw new StreamError('EADDRNOTAVAIL')
-  }
-
-  #add(stack: NodeStack, connection: Connection): void {
-    stack.connections.set(connection.key, connection)
-    stack.ports.set(connection.local_port, (stack.ports.get(connection.local_port) ?? 0) + 1)
-    if (connection.accepted) stack.accepted_ports.set(connection.local_port, (stack.accepted_ports.get(connection.local_port) ?? 0) + 1)
   }
 
   #remove(connection: Connection): void {
@@ -160,16 +115,7 @@ export class StreamTransport implements StreamReceiver {
     connection.state = State.Closed
     if (connection.timer !== null) connection.timer.cancel()
     connection.timer = null
-    const stack = this.#stacks[connection.local_index] as NodeStack
-    if (stack.connections.get(connection.key) === connection) stack.connections.delete(connection.key)
-    const held = (stack.ports.get(connection.local_port) ?? 1) - 1
-    if (held === 0) stack.ports.delete(connection.local_port)
-    else stack.ports.set(connection.local_port, held)
-    if (connection.accepted) {
-      const accepted = (stack.accepted_ports.get(connection.local_port) ?? 1) - 1
-      if (accepted === 0) stack.accepted_ports.delete(connection.local_port)
-      else stack.accepted_ports.set(connection.local_port, accepted)
-    }
+    ;(this.#stacks[connection.local_index] as NodeStack).remove(connection)
   }
 
   // ---- the socket's operations ----------------------------------------------------------------
@@ -269,7 +215,7 @@ export class StreamTransport implements StreamReceiver {
         connection.state = State.Established
         connection.rto_ns = RTO_MIN_NS
         connection.accepted = true
-        this.#add(stack, connection)
+        stack.add(connection)
         this.#trace.record('net.accept', this.#fields(connection))
         // SYN-ACK first: whatever the server writes from its 'connection' handler follows it.
         this.#sendControl(connection, SegmentKind.SynAck)
