@@ -27,6 +27,7 @@ interface ProjectMemory {
 
 export class SeedReporter implements Reporter {
   readonly #failures: Failure[] = []
+  /** By project root. */
   readonly #memories = new Map<string, ProjectMemory>()
   #simulated_tests = 0
   #vitest: Vitest | null = null
@@ -37,9 +38,12 @@ export class SeedReporter implements Reporter {
     readonly keep_memory: boolean,
   ) {}
 
-  /** Registers a project's memory (read when Vitest started) so its updates are written to its root. */
-  addProject(name: string, root: string, memory: FailureMemory): void {
-    if (!this.#memories.has(name)) this.#memories.set(name, { root, memory, updates: [] })
+  /**
+   * Registers a project's root and its memory (read when Vitest started). Projects that
+   * share a root share one file, so their updates are applied together and written once.
+   */
+  addProject(root: string, memory: FailureMemory): void {
+    if (!this.#memories.has(root)) this.#memories.set(root, { root, memory, updates: [] })
   }
 
   onInit(vitest: Vitest): void {
@@ -57,7 +61,7 @@ export class SeedReporter implements Reporter {
     if (meta.marionette_seed === undefined && meta.marionette_fuzz === undefined) return
     this.#simulated_tests++
     const memory = meta.marionette_memory
-    if (memory !== undefined) this.#memories.get(test_case.project.name)?.updates.push(memory)
+    if (memory !== undefined) this.#memories.get(test_case.project.config.root)?.updates.push(memory)
     const failure = meta.marionette_failure
     if (failure === undefined || test_case.result().state !== 'failed') return
     this.#failures.push({ test: `${test_case.module.relativeModuleId} > ${test_case.fullName}`, ...failure })

@@ -271,7 +271,7 @@ export function vitestHooks(options: ResolvedOptions, filter: FileFilter): Parti
         memory,
       }
       project.provide(SIM_PROVIDE_KEY, sim_config)
-      addSeedReporter(vitest, options.memory).addProject(project.name, project.config.root, memory)
+      addSeedReporter(vitest, options.memory).addProject(project.config.root, memory)
       if (sim_config.shard !== null) {
         const sequence = vitest.config.sequence as { sequencer: Vitest['config']['sequence']['sequencer']; marionette?: boolean }
         if (sequence.marionette !== true) {
