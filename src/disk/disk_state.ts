@@ -3,7 +3,7 @@ import type { World } from '../world/world.js'
 import type { DiskFaults } from './faults.js'
 import { newDirNode, ROOT_INO, type Inode } from './inode.js'
 import { DirJournal, type EntryChange } from './journal.js'
-import type { SectorSpace } from './sectors.js'
+import { newSectorSpace, recycleFile, type SectorSpace } from './sectors.js'
 import type { DiskStat } from './types.js'
 
 /**
@@ -13,7 +13,7 @@ import type { DiskStat } from './types.js'
 export class DiskState {
   readonly inodes = new Map<number, Inode>()
   readonly journal: DirJournal
-  readonly space: SectorSpace = { used_sectors: 0 }
+  readonly space: SectorSpace
   next_ino = ROOT_INO
   next_op = 1
   crashed = false
@@ -31,6 +31,7 @@ export class DiskState {
     public capacity_bytes: number | null,
     public faults: DiskFaults,
   ) {
+    this.space = newSectorSpace(sector_size_bytes)
     this.journal = new DirJournal((ino) => this.inode(ino))
     const root = newDirNode(this.next_ino++, 0o755, this.now())
     root.parent_ino = ROOT_INO
@@ -87,7 +88,10 @@ export class DiskState {
   }
 
   drop(inode: Inode): void {
-    if (inode.kind === 'file') this.space.used_sectors -= inode.sectors.size
+    if (inode.kind === 'file') {
+      this.space.used_sectors -= inode.sectors.size
+      recycleFile(inode, this.space)
+    }
     this.inodes.delete(inode.ino)
   }
 

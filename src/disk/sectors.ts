@@ -3,13 +3,41 @@ import type { FileNode, PendingWrite } from './inode.js'
 /**
  * File content as sparse sectors, with the pending-write bookkeeping crash needs:
  * the first write to a sector after an fsync keeps the sector's durable content
- * (moving the old buffer, so a fresh volatile buffer per newly dirtied sector, carved
- * from one allocation per write), later writes to it change only the volatile buffer.
+ * (moving the old buffer, so a fresh volatile buffer per newly dirtied sector: a freed
+ * one reused, or carved from one allocation per write), later writes to it change only
+ * the volatile buffer.
  */
 
-/** Counts allocated sectors across the disk (what capacity limits). */
+/** Bytes of freed sectors a disk keeps for reuse; past it freed sectors go to the garbage collector. */
+export const MAX_FREE_SECTOR_BYTES = 16 * 1024 * 1024
+
+/**
+ * Counts allocated sectors across the disk (what capacity limits), and keeps freed sector buffers
+ * for reuse: a new ArrayBuffer is zeroed memory V8 counts as external, so allocating one per write
+ * cost more than the write itself (allocation, page faults, and the collections it triggers).
+ * A recycled buffer holds stale bytes: writeSectors overwrites every byte of it before any read.
+ */
 export interface SectorSpace {
   used_sectors: number
+  /** Buffers no file references any more, each exactly one sector long. */
+  readonly free: Uint8Array[]
+  /** Bound on `free.length`. */
+  readonly free_limit: number
+}
+
+export function newSectorSpace(sector_size: number): SectorSpace {
+  return { used_sectors: 0, free: [], free_limit: Math.floor(MAX_FREE_SECTOR_BYTES / sector_size) }
+}
+
+/** Hands a buffer no file references any more to the free list (the caller drops its own reference). */
+export function recycleSector(space: SectorSpace, sector: Uint8Array): void {
+  if (space.free.length < space.free_limit) space.free.push(sector)
+}
+
+/** A freed file: its volatile sectors and the durable copies of its dirty ones become reusable. */
+export function recycleFile(file: FileNode, space: SectorSpace): void {
+  for (const sector of file.sectors.values()) recycleSector(space, sector)
+  for (const dirty of file.dirty.values()) if (dirty.durable !== null) recycleSector(space, dirty.durable)
 }
 
 /** Copies `length` bytes at `offset` into `target`; holes read as zeros. The caller clamps to EOF. */
@@ -41,16 +69,20 @@ export function newSectorsFor(file: FileNode, sector_size: number, offset: numbe
 /** Writes `bytes` at `offset` as the pending write `pending`; extends the size. */
 export function writeSectors(file: FileNode, sector_size: number, offset: number, bytes: Uint8Array, pending: PendingWrite, space: SectorSpace): void {
   const length = bytes.length
-  // The sectors this write newly dirties share one backing buffer: one allocation per write
-  // instead of one per sector (a slab stays alive while any of its sectors does). It is zeroed:
-  // what this write does not cover reads as zeros (a hole) or takes the sector's previous content.
+  // The sectors this write newly dirties come from the free list first; the rest share one new
+  // backing buffer (one allocation per write instead of one per sector; a slab stays alive while
+  // any of its sectors does). A recycled sector holds stale bytes, so what this write does not
+  // cover is set below: to the sector's previous content, or zeros (a hole).
   let fresh_count = 0
   if (length > 0) {
     const last = Math.floor((offset + length - 1) / sector_size)
     for (let index = Math.floor(offset / sector_size); index <= last; index++) if (!file.dirty.has(index)) fresh_count++
   }
-  const slab = fresh_count === 0 ? null : new ArrayBuffer(fresh_count * sector_size)
+  const free = space.free
+  const slab_count = Math.max(0, fresh_count - free.length)
+  const slab = slab_count === 0 ? null : new ArrayBuffer(slab_count * sector_size)
   let slab_next = 0
+  let taken = 0
   let done = 0
   while (done < length) {
     const position = offset + done
@@ -60,11 +92,26 @@ export function writeSectors(file: FileNode, sector_size: number, offset: number
     let sector = file.sectors.get(index)
     const dirty = file.dirty.get(index)
     if (dirty === undefined) {
-      if (slab === null) throw new Error(`sector ${index} of inode ${file.ino} is newly dirtied but was not counted`)
-      const fresh = new Uint8Array(slab, slab_next * sector_size, sector_size)
-      slab_next++
-      if (sector === undefined) space.used_sectors++
-      else if (count !== sector_size) fresh.set(sector)
+      let fresh: Uint8Array
+      let zeroed: boolean
+      if (slab_next < slab_count) {
+        fresh = new Uint8Array(slab as ArrayBuffer, slab_next * sector_size, sector_size)
+        slab_next++
+        zeroed = true
+      } else {
+        const recycled = free.pop()
+        if (recycled === undefined || recycled.length !== sector_size) throw new Error(`sector ${index} of inode ${file.ino} is newly dirtied but was not counted`)
+        fresh = recycled
+        taken++
+        zeroed = false
+      }
+      if (sector === undefined) {
+        space.used_sectors++
+        if (!zeroed && count !== sector_size) {
+          fresh.fill(0, 0, within)
+          fresh.fill(0, within + count)
+        }
+      } else if (count !== sector_size) fresh.set(sector)
       file.dirty.set(index, { durable: sector ?? null, owner: pending })
       pending.sectors_owned++
       file.sectors.set(index, fresh)
@@ -77,11 +124,12 @@ export function writeSectors(file: FileNode, sector_size: number, offset: number
       }
       if (sector === undefined) throw new Error(`sector ${index} of inode ${file.ino} is dirty but absent`)
     }
+    // A plain view, not `bytes.subarray`: on a Buffer that goes through Buffer's species constructor.
     if (count === length) sector.set(bytes, within)
-    else sector.set(bytes.subarray(done, done + count), within)
+    else sector.set(new Uint8Array(bytes.buffer, bytes.byteOffset + done, count), within)
     done += count
   }
-  if (slab_next !== fresh_count) throw new Error(`writeSectors: used ${slab_next} of ${fresh_count} fresh sectors`)
+  if (slab_next + taken !== fresh_count) throw new Error(`writeSectors: used ${slab_next + taken} of ${fresh_count} fresh sectors`)
   if (offset + length > file.size_bytes) file.size_bytes = offset + length
 }
 
@@ -118,10 +166,13 @@ export function truncateSectors(file: FileNode, sector_size: number, size_bytes:
   if (file.pending.length > 0) file.pending = file.pending.filter((pending) => pending.sectors_owned > 0)
 }
 
-/** fsync of a file: its volatile content and size become durable. */
-export function commitSectors(file: FileNode): number {
+/** fsync of a file: its volatile content and size become durable (the durable copies it kept are recycled). */
+export function commitSectors(file: FileNode, space: SectorSpace): number {
   const count = file.pending.length
-  if (file.dirty.size > 0) file.dirty.clear()
+  if (file.dirty.size > 0) {
+    for (const dirty of file.dirty.values()) if (dirty.durable !== null) recycleSector(space, dirty.durable)
+    file.dirty.clear()
+  }
   if (count > 0) file.pending = []
   file.durable_size_bytes = file.size_bytes
   return count

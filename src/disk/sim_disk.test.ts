@@ -178,6 +178,71 @@ describe('data', () => {
     expect(control.durableFile('/f')).toEqual(control.volatileFile('/f'))
   })
 
+  test('recycled sectors (from freed files and committed durable copies) never show their old bytes', () => {
+    const { disk, control } = setup({ sector_size_bytes: 8 })
+    const stale = new Uint8Array(64).fill(0xee)
+    // Fill sectors, make them durable, overwrite part of them (durable copies kept), fsync (copies recycled).
+    const old = disk.createFile('/old', 0o644, false).ino
+    disk.write(old, 0, stale)
+    disk.fsync(old)
+    disk.fsync(1)
+    disk.write(old, 3, stale.subarray(0, 40))
+    disk.fsync(old)
+    // Unlink it and make that durable: the inode is freed and its sectors go to the free list.
+    disk.unlink('/old')
+    disk.fsync(1)
+    expect(control.usedBytes()).toBe(0)
+    // A new file written partly: every byte the writes did not cover reads as zero.
+    const { ino } = disk.createFile('/new', 0o644, false)
+    disk.write(ino, 3, enc('ab')) // inside sector 0
+    disk.write(ino, 21, enc('cdefghijklm')) // sectors 2 (from 5) and 3 (to 0), sector 1 a hole
+    const expected = new Uint8Array(32)
+    expected.set(enc('ab'), 3)
+    expected.set(enc('cdefghijklm'), 21)
+    expect([...disk.read(ino, 0, 64)]).toEqual([...expected])
+    disk.fsync(ino)
+    disk.fsync(1)
+    // A partial write over a committed sector keeps its other bytes, in the volatile and durable views.
+    disk.write(ino, 1, enc('Z'))
+    expected[1] = 0x5a
+    expect([...disk.read(ino, 0, 64)]).toEqual([...expected])
+    expect([...(control.durableFile('/new') ?? [])]).toEqual([...expected].map((byte, i) => (i === 1 ? 0 : byte)))
+  })
+
+  test('sector reuse against a byte-array model: random writes, fsyncs and unlinks over many files', () => {
+    const { disk } = setup({ sector_size_bytes: 16 })
+    let state = 12345
+    const next = (bound: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return state % bound
+    }
+    const model = new Map<string, { ino: number; bytes: Uint8Array }>()
+    for (let step = 0; step < 3000; step++) {
+      const name = `/f${next(6)}`
+      const file = model.get(name)
+      const action = next(10)
+      if (file === undefined) {
+        model.set(name, { ino: disk.createFile(name, 0o644, false).ino, bytes: new Uint8Array(0) })
+      } else if (action < 6) {
+        const offset = next(100)
+        const data = new Uint8Array(1 + next(60)).fill(1 + next(255))
+        disk.write(file.ino, offset, data)
+        const grown = new Uint8Array(Math.max(file.bytes.length, offset + data.length))
+        grown.set(file.bytes)
+        grown.set(data, offset)
+        file.bytes = grown
+      } else if (action < 8) {
+        disk.fsync(file.ino)
+        disk.fsync(1)
+      } else {
+        disk.unlink(name)
+        disk.fsync(1)
+        model.delete(name)
+      }
+      for (const { ino, bytes } of model.values()) expect(disk.read(ino, 0, 1024)).toEqual(bytes)
+    }
+  })
+
   test('lookupOrNull: null where lookup fails with ENOENT, traced the same; other errors still throw', () => {
     const traced = (run: (disk: SimDisk) => unknown): { value: unknown; trace: string } => {
       const { world, disk } = setup()

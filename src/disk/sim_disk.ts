@@ -17,6 +17,8 @@ export { DISK_AUTHORITY, type DiskAuthority } from './authority.js'
 const MODE_MASK = 0o7777
 /** Pending writes per file before superseded ones (owning no sector) are pruned. */
 const PRUNE_MIN_PENDING = 64
+/** Paths whose split components a disk remembers (a program names the same few paths again and again); cleared when full. */
+const MAX_SPLIT_PATHS = 1024
 /** Bound on inodes alive at once: a runaway create loop fails instead of exhausting memory. */
 export const MAX_INODES = 1 << 22
 
@@ -32,6 +34,8 @@ export class SimDisk {
   readonly jitter_ns: number
   readonly #s: DiskState
   #latency_random: Random | null = null
+  /** Path to its components, as splitDiskPath returns them (only paths it accepted); never mutated. */
+  readonly #split_paths = new Map<string, readonly string[]>()
 
   constructor(world: World, options: DiskOptions & { tick_ns?: number } = {}) {
     this.world = world
@@ -279,7 +283,7 @@ export class SimDisk {
     const op = this.#begin('fsync', 'fsync')
     const inode = this.#byIno(ino, 'fsync', op, 'fsync')
     if (inode.kind === 'file') {
-      const writes = commitSectors(inode)
+      const writes = commitSectors(inode, this.#s.space)
       this.world.record('disk.fsync', { op, ino, kind: 'file', writes })
       return
     }
@@ -426,9 +430,11 @@ export class SimDisk {
     }
   }
 
-  #walk(parts: readonly string[], syscall: string, path: string, op: number, kind: string): Inode {
+  /** The inode `parts[0..count)` names (all of `parts` by default). */
+  #walk(parts: readonly string[], syscall: string, path: string, op: number, kind: string, count = parts.length): Inode {
     let inode: Inode = this.#s.inode(ROOT_INO)
-    for (const part of parts) {
+    for (let i = 0; i < count; i++) {
+      const part = parts[i] as string
       if (inode.kind !== 'directory') this.#fail(op, kind, 'ENOTDIR', syscall, path)
       const next = inode.entries.get(part)
       if (next === undefined) this.#fail(op, kind, 'ENOENT', syscall, path)
@@ -438,9 +444,14 @@ export class SimDisk {
   }
 
   /** Splits a path; a path naming no place in the namespace fails in the trace like any error. */
-  #split(path: string, syscall: string, op: number, kind: string): string[] {
+  #split(path: string, syscall: string, op: number, kind: string): readonly string[] {
+    const known = this.#split_paths.get(path)
+    if (known !== undefined) return known
     try {
-      return splitDiskPath(path, syscall)
+      const parts = splitDiskPath(path, syscall)
+      if (this.#split_paths.size >= MAX_SPLIT_PATHS) this.#split_paths.clear()
+      this.#split_paths.set(path, parts)
+      return parts
     } catch (error) {
       if (error instanceof DiskError) this.world.recordFields('disk.' + kind, { op, path: String(path), error: error.code })
       throw error
@@ -450,10 +461,10 @@ export class SimDisk {
   /** The directory that holds `path`'s last component; name null for `/`. */
   #parent(path: string, syscall: string, op: number, kind: string): { dir: DirNode; name: string } | { dir: DirNode; name: null } {
     const parts = this.#split(path, syscall, op, kind)
-    const name = parts.pop()
-    const dir = this.#walk(parts, syscall, path, op, kind)
+    if (parts.length === 0) return { dir: this.#s.inode(ROOT_INO) as DirNode, name: null }
+    const dir = this.#walk(parts, syscall, path, op, kind, parts.length - 1)
     if (dir.kind !== 'directory') this.#fail(op, kind, 'ENOTDIR', syscall, path)
-    return { dir, name: name ?? null }
+    return { dir, name: parts[parts.length - 1] as string }
   }
 
   #entry(dir: DirNode, name: string, syscall: string, path: string, op: number, kind: string): Inode {

@@ -55,6 +55,29 @@ describe('Trace', () => {
     },
   )
 
+  test('recordFields writes what record writes with every string escaped, numbers of every size exactly', () => {
+    const values = ['/data/kv.wal', '100%', 'a b', '', 'é', '%41', 0, 9, 10, 2147483647, 2147483648, Number.MAX_SAFE_INTEGER, -1, 1.5, 12n, true]
+    const direct = new Trace()
+    const escaped = new Trace()
+    for (const value of values) {
+      direct.record('x', { v: typeof value === 'string' ? escapeTraceText(value) : value, n: 7 })
+      escaped.recordFields('x', { v: value, n: 7 })
+    }
+    expect(escaped.text()).toBe(direct.text())
+    expect(direct.text()).toContain('v=2147483648 n=7')
+    expect(direct.text()).toContain(`v=${Number.MAX_SAFE_INTEGER} n=7`)
+  })
+
+  test('recordFields near max_bytes takes the string-building path with the same escaping', () => {
+    // 'event=0 x path=' + 1004 escaped characters + ' n=5' + newline: exactly max_bytes, which only the string path accepts.
+    const text = 'a b'.repeat(200) + 'abcd'
+    const trace = new Trace({ max_bytes: 1024 })
+    trace.recordFields('x', { path: text, n: 5 })
+    expect(trace.text()).toBe(`event=0 x path=${escapeTraceText(text)} n=5\n`)
+    expect(trace.size_bytes).toBe(1024)
+    expect(() => trace.recordFields('x', { path: 'a b' })).toThrow(TraceLimitExceeded)
+  })
+
   test('rejects non-finite numbers and unsupported types', () => {
     expect(() => new Trace().record('x', { v: Number.NaN })).toThrow(/finite/)
     expect(() => new Trace().record('x', { v: {} as never })).toThrow(InvalidTracePayload)

@@ -91,6 +91,16 @@ function invalidRawValue(name: string, key: string, text: string): InvalidTraceP
   )
 }
 
+/** `fields` with every string value percent-escaped (recordFields' values, for the string-building path). */
+function escapeFields(fields: TraceFields): TraceFields {
+  const escaped: Record<string, TraceValue> = {}
+  for (const key in fields) {
+    const value = fields[key] as TraceValue
+    escaped[key] = typeof value === 'string' ? escapeTraceText(value) : value
+  }
+  return escaped
+}
+
 function formatValue(value: TraceValue, key: string, name: string): string {
   switch (typeof value) {
     case 'string':
@@ -182,9 +192,18 @@ export class Trace {
    * `max_bytes` takes `#recordChecked`, which reports exactly as before.
    */
   record(name: string, fields?: TraceFields): void {
+    this.#write(name, fields, false)
+  }
+
+  /**
+   * `record` and `recordFields` in one pass: with `escape`, a string value is percent-escaped as
+   * `escapeTraceText` would, without building an escaped copy of `fields` (a value needing no
+   * escape, the usual case, is written straight through; only one that does is escaped first).
+   */
+  #write(name: string, fields: TraceFields | undefined, escape: boolean): void {
     this.#checkName(name, 'event name')
     let at = this.#length_bytes
-    if (!this.#room(at, 7 + MAX_UINT_DIGITS + name.length)) return this.#recordChecked(name, fields)
+    if (!this.#room(at, 7 + MAX_UINT_DIGITS + name.length)) return this.#recordChecked(name, fields, escape)
     at = this.#writeAscii('event=', at)
     at = this.#writeUint(this.#event_count, at)
     this.#buffer[at++] = 0x20
@@ -195,7 +214,7 @@ export class Trace {
         const value = fields[key] as TraceValue
         if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER && value === Math.floor(value)) {
           // The common case (ids, counts, nanoseconds): digits straight into the buffer, no string.
-          if (!this.#room(at, key.length + 2 + MAX_UINT_DIGITS)) return this.#recordChecked(name, fields)
+          if (!this.#room(at, key.length + 2 + MAX_UINT_DIGITS)) return this.#recordChecked(name, fields, escape)
           this.#buffer[at++] = 0x20
           at = this.#writeAscii(key, at)
           this.#buffer[at++] = 0x3d
@@ -203,16 +222,25 @@ export class Trace {
           continue
         }
         const text = typeof value === 'string' ? value : formatValue(value, key, name)
-        if (!this.#room(at, key.length + text.length + 2)) return this.#recordChecked(name, fields)
+        if (!this.#room(at, key.length + text.length + 2)) return this.#recordChecked(name, fields, escape)
         this.#buffer[at++] = 0x20
         at = this.#writeAscii(key, at)
         this.#buffer[at++] = 0x3d
         if (typeof value !== 'string') {
           at = this.#writeAscii(text, at)
-        } else {
-          const end = this.#writeRaw(text, at)
+        } else if (!escape) {
+          const end = this.#writeRaw(text, at, 0x3d)
           if (end < 0) throw invalidRawValue(name, key, text)
           at = end
+        } else {
+          // '%' is rejected too here: text with one is escaped (as '%25'), like any other escaped text.
+          const end = this.#writeRaw(text, at, 0x25)
+          if (end >= 0) at = end
+          else {
+            const escaped = escapeTraceText(text)
+            if (!this.#room(at, escaped.length)) return this.#recordChecked(name, fields, escape)
+            at = this.#writeAscii(escaped, at)
+          }
         }
       }
     }
@@ -223,7 +251,8 @@ export class Trace {
   }
 
   /** The string-building path, kept for lines that would reach `max_bytes`: it validates every value before the limit check. */
-  #recordChecked(name: string, fields?: TraceFields): void {
+  #recordChecked(name: string, fields: TraceFields | undefined, escape: boolean): void {
+    if (escape && fields !== undefined) fields = escapeFields(fields)
     let line = 'event=' + this.#event_count + ' ' + name
     if (fields !== undefined) {
       for (const key in fields) {
@@ -260,6 +289,15 @@ export class Trace {
     let digits = 1
     for (let power = 10; power <= value; power *= 10) digits++
     const end = at + digits
+    if (value <= 0x7fffffff) {
+      // Below 2^31 the division is an integer one (V8 compiles `/ 10 | 0` to a multiply): most values are.
+      for (let i = end - 1; i >= at; i--) {
+        const quotient = (value / 10) | 0
+        buffer[i] = 0x30 + (value - quotient * 10)
+        value = quotient
+      }
+      return end
+    }
     // Exact: below 2^53, value / 10 is within 0.125 of its true value, so floor never rounds across an integer.
     for (let i = end - 1; i >= at; i--) {
       const quotient = Math.floor(value / 10)
@@ -276,12 +314,15 @@ export class Trace {
     return at
   }
 
-  /** Writes a raw value, checking it as it goes; -1 if a character is not allowed (see RAW_VALUE_PATTERN). */
-  #writeRaw(text: string, at: number): number {
+  /**
+   * Writes a raw value, checking it as it goes; -1 if a character is not allowed (see
+   * RAW_VALUE_PATTERN) or is `also_rejected` (pass 0x3d, '=', to reject nothing more).
+   */
+  #writeRaw(text: string, at: number, also_rejected: number): number {
     const buffer = this.#buffer
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      if (code < 0x21 || code > 0x7e || code === 0x3d || code === 0x5c) return -1
+      if (code < 0x21 || code > 0x7e || code === 0x3d || code === 0x5c || code === also_rejected) return -1
       buffer[at++] = code
     }
     return at
@@ -289,12 +330,7 @@ export class Trace {
 
   /** Records an event, percent-escaping string values (runtime text such as paths or user input). */
   recordFields(name: string, fields: TraceFields): void {
-    const escaped: Record<string, TraceValue> = {}
-    for (const key in fields) {
-      const value = fields[key] as TraceValue
-      escaped[key] = typeof value === 'string' ? escapeTraceText(value) : value
-    }
-    this.record(name, escaped)
+    this.#write(name, fields, true)
   }
 
   /** The trace bytes so far (a copy). */

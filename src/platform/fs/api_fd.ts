@@ -91,7 +91,7 @@ export function checkWriteBuffer(buffer: ArrayBufferView, offset_or_options: unk
   }
   const count = typeof length === 'number' ? length : buffer.byteLength - at
   validateOffsetLengthWrite(at, count, buffer.byteLength)
-  return { bytes: bytesOf(buffer).subarray(at, at + count), position: typeof position === 'number' ? toPosition(position) : null }
+  return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset + at, count), position: typeof position === 'number' ? toPosition(position) : null }
 }
 
 export function encodeString(text: string, encoding: unknown): Uint8Array {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { toSimPath } from './path.js'
+import { posix } from 'node:path'
+import { resolveText, toSimPath } from './path.js'
 
 describe('paths into the simulated namespace', () => {
   test('relative paths resolve against "/", and .. stops at the root', () => {
@@ -22,5 +23,14 @@ describe('paths into the simulated namespace', () => {
     expect(() => toSimPath('a\0b')).toThrow("The argument 'path' must be a string, Uint8Array, or URL without null bytes. Received 'a\\x00b'")
     expect(() => toSimPath(Buffer.from('a\0b'), 'oldPath')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }))
     expect(() => toSimPath(42, 'src')).toThrow('The "src" argument must be of type string or an instance of Buffer or URL. Received type number (42)')
+  })
+
+  test('the fast path for normalized absolute paths agrees with posix.resolve', () => {
+    const cases = ['/a', '/a/b', '/a/', '/a//b', '/a/./b', '/a/../b', '/.', '/..', '/...', '/a/.b', '/a/b.', '/a/..b', '//a', '/', 'a', '.', './a', '/a/.', '/a/..', '/..a/b', '/a.b/c..', '/a/b/c.tmp']
+    for (const text of cases) {
+      const resolved = posix.resolve('/', text)
+      const trailing_slash = resolved !== '/' && (text.endsWith('/') || text.endsWith('/.') || text === '.')
+      expect(resolveText(text), text).toEqual({ given: text, resolved, trailing_slash })
+    }
   })
 })

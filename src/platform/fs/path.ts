@@ -56,9 +56,29 @@ export function toSimPath(value: unknown, name = 'path'): SimPath {
 /** Resolves already-validated text (no NUL bytes) against the simulated cwd. */
 export function resolveText(text: string): SimPath {
   if (text === '') return { given: text, resolved: '', trailing_slash: false }
+  // Most paths a program passes are absolute and normalized already: resolving one returns it as is.
+  if (isNormalizedAbsolute(text)) return { given: text, resolved: text, trailing_slash: false }
   const resolved = posix.resolve(SIMULATED_CWD, text)
   const trailing_slash = resolved !== '/' && (text.endsWith('/') || text.endsWith('/.') || text === '.')
   return { given: text, resolved, trailing_slash }
+}
+
+/**
+ * Whether `posix.resolve('/', text)` is `text` itself: it starts with '/', and no component is
+ * empty, '.' or '..' (so no repeated or trailing slash). '/' alone takes the general path.
+ */
+function isNormalizedAbsolute(text: string): boolean {
+  const length = text.length
+  if (length < 2 || text.charCodeAt(0) !== 0x2f) return false
+  let start = 1
+  for (let i = 1; i <= length; i++) {
+    if (i < length && text.charCodeAt(i) !== 0x2f) continue
+    const size = i - start
+    if (size === 0) return false
+    if (size <= 2 && text.charCodeAt(start) === 0x2e && (size === 1 || text.charCodeAt(start + 1) === 0x2e)) return false
+    start = i + 1
+  }
+  return true
 }
 
 /** The parent directory of an absolute, normalized path ("/" is its own parent). */

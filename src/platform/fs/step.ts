@@ -1,5 +1,6 @@
 import { DiskError, type DiskOperationKind } from '../../disk/index.js'
 import type { Simulation } from '../../sim/simulation.js'
+import { Task } from '../../scheduler/task.js'
 import { systemError } from './node_error.js'
 
 /**
@@ -128,18 +129,10 @@ export function runAsync<R>(sim: Simulation, label: string, op: Op<R>, done: Don
  * fs.promises and FileHandle forms of the common calls take this path.
  */
 export function stepPromise<T>(sim: Simulation, label: string, kind: DiskOperationKind, syscall: string, path: string | undefined, work: () => T, dest?: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    sim.loop.after(sim.disk.latencyNs(kind), label, () => {
-      let value: T
-      try {
-        value = work()
-      } catch (error) {
-        reject(translate(error, syscall, path, dest))
-        return
-      }
-      resolve(value)
-    })
-  })
+  const task = new StepTask<T>(label, work, syscall, path, dest)
+  const promise = task.promise()
+  sim.loop.scheduleAfter(task, sim.disk.latencyNs(kind))
+  return promise
 }
 
 /**
@@ -148,19 +141,74 @@ export function stepPromise<T>(sim: Simulation, label: string, kind: DiskOperati
  * for an operation that yields nothing.
  */
 export function deferredPromise<T>(sim: Simulation, label: string, work: () => T): Promise<T> {
-  let value: T | undefined
-  let failure: { error: unknown } | null = null
+  const task = new StepTask<T>(label, null, '', undefined, undefined)
   try {
-    value = work()
+    task.value = work()
   } catch (error) {
-    failure = { error }
+    task.failed = true
+    task.error = error
   }
-  return new Promise<T>((resolve, reject) => {
-    sim.loop.after(sim.disk.latencyNs('metadata'), label, () => {
-      if (failure === null) resolve(value as T)
-      else reject(failure.error)
+  const promise = task.promise()
+  sim.loop.scheduleAfter(task, sim.disk.latencyNs('metadata'))
+  return promise
+}
+
+/**
+ * The loop task of `stepPromise` and `deferredPromise`: what `loop.after` would queue (an
+ * operation with this label), holding the step and its promise's settlers itself, so a call
+ * allocates one task instead of an Operation and the closures around it.
+ */
+class StepTask<T> extends Task {
+  resolve: (value: T) => void = settleNothing
+  reject: (error: unknown) => void = settleNothing
+  /** deferredPromise: the result (or error) of work already done. */
+  value: T | undefined = undefined
+  failed = false
+  error: unknown = undefined
+
+  constructor(
+    readonly label: string,
+    /** The step's body, run when it completes; null when the work was done at submission. */
+    readonly work: (() => T) | null,
+    readonly syscall: string,
+    readonly path: string | undefined,
+    readonly dest: string | undefined,
+  ) {
+    super()
+  }
+
+  /** The promise this task settles (called once, before it is scheduled). */
+  promise(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
     })
-  })
+  }
+
+  fire(): void {
+    const work = this.work
+    if (work === null) {
+      if (this.failed) this.reject(this.error)
+      else this.resolve(this.value as T)
+      return
+    }
+    let value: T
+    try {
+      value = work()
+    } catch (error) {
+      this.reject(translate(error, this.syscall, this.path, this.dest))
+      return
+    }
+    this.resolve(value)
+  }
+
+  describe(): string {
+    return `operation(${this.label})`
+  }
+}
+
+function settleNothing(): void {
+  throw new Error('StepTask: fired before its promise was created')
 }
 
 /** Runs `op` on the loop and returns its result as a promise (the fs.promises and FileHandle forms). */
