@@ -33,7 +33,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { EventLoop } from '../src/scheduler/loop.js'
 import { createTimers } from '../src/scheduler/timers.js'
 import { World } from '../src/world/world.js'
-import { median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
+import { median, parseBenchArgs, reportRepetition, runIfMain, Samples, writeResults } from './harness.js'
 
 export const RUNNERS = ['marionette', 'fake_timers', 'physical', 'physical_resolved', 'settle_floor'] as const
 export type Runner = (typeof RUNNERS)[number]
@@ -349,8 +349,7 @@ function formatRatio(value: number | null): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const workloads = SHAPES.map((shape) => ({ ...shape, workload: makeWorkload(options.ticks, shape.chains) }))
-  const samples = new Map<string, number[]>()
-  const hashes = new Map<string, number>()
+  const samples = new Samples()
   const began = performance.now()
 
   const total = options.warmup + options.reps
@@ -364,24 +363,14 @@ async function main(): Promise<void> {
       for (let r = 0; r < options.only.length; r++) {
         const runner = options.only[(r + rep) % options.only.length] as Runner
         const result = await runWorkload(runner, workload)
-        const id = `${key}/${runner}`
-        const previous = hashes.get(id)
-        if (previous !== undefined && previous !== result.hash) {
-          throw new Error(`${id}: the hash changed between repetitions (${previous} then ${result.hash})`)
-        }
-        hashes.set(id, result.hash)
-        if (measured) {
-          let list = samples.get(id)
-          if (list === undefined) samples.set(id, (list = []))
-          list.push(options.ticks / (result.elapsed_ms / 1000))
-        }
+        samples.add(`${key}/${runner}`, result.hash, options.ticks / (result.elapsed_ms / 1000), measured)
       }
     }
-    process.stderr.write(`${measured ? 'rep' : 'warm-up'} ${measured ? rep - options.warmup + 1 : rep + 1}/${measured ? options.reps : options.warmup}\n`)
+    reportRepetition(rep, options.warmup, options.reps)
   }
 
   const rate = (key: string, runner: Runner): number | null => {
-    const list = samples.get(`${key}/${runner}`)
+    const list = samples.values(`${key}/${runner}`)
     return list === undefined ? null : Math.round(median(list))
   }
   const result: Record<string, unknown> = {}
@@ -395,11 +384,11 @@ async function main(): Promise<void> {
     const settle_floor = rate(key, 'settle_floor')
     const ratio_vs_fake_timers = marionette !== null && fake_timers !== null ? marionette / fake_timers : null
     const ratio_vs_physical = marionette !== null && physical !== null ? marionette / physical : null
-    const marionette_hash = hashes.get(`${key}/marionette`)
-    const fake_hash = hashes.get(`${key}/fake_timers`)
+    const marionette_hash = samples.hash(`${key}/marionette`)
+    const fake_hash = samples.hash(`${key}/fake_timers`)
     const hash_matches = marionette_hash !== undefined && fake_hash !== undefined ? marionette_hash === fake_hash : null
     if (hash_matches === false) failed = true
-    const floor_hash = hashes.get(`${key}/settle_floor`)
+    const floor_hash = samples.hash(`${key}/settle_floor`)
     if (floor_hash !== undefined && marionette_hash !== undefined && floor_hash !== marionette_hash) {
       console.error(`${key}: settle_floor hash ${floor_hash} differs from marionette's ${marionette_hash}`)
       failed = true

@@ -108,3 +108,38 @@ export function runIfMain(module_url: string, main: () => Promise<void>): void {
     process.exitCode = 1
   })
 }
+
+/**
+ * The measured values of a benchmark, by `<shape>/<runner>` id, and each run's
+ * result hash: a hash that changes between repetitions means the run is not
+ * deterministic, which makes the figures meaningless, so it throws.
+ */
+export class Samples {
+  readonly #values = new Map<string, number[]>()
+  readonly #hashes = new Map<string, number | string>()
+
+  /** Records one run: its hash always, its value when `measured` (not a warm-up). */
+  add(id: string, hash: number | string, value: number, measured: boolean): void {
+    const previous = this.#hashes.get(id)
+    if (previous !== undefined && previous !== hash) throw new Error(`${id}: the hash changed between repetitions (${previous} then ${hash})`)
+    this.#hashes.set(id, hash)
+    if (!measured) return
+    let list = this.#values.get(id)
+    if (list === undefined) this.#values.set(id, (list = []))
+    list.push(value)
+  }
+
+  values(id: string): readonly number[] | undefined {
+    return this.#values.get(id)
+  }
+
+  hash(id: string): number | string | undefined {
+    return this.#hashes.get(id)
+  }
+}
+
+/** `rep 3/11` or `warm-up 1/3` on stderr after repetition `rep` (0-based, warm-ups first). */
+export function reportRepetition(rep: number, warmup: number, reps: number): void {
+  const measured = rep >= warmup
+  process.stderr.write(`${measured ? 'rep' : 'warm-up'} ${measured ? rep - warmup + 1 : rep + 1}/${measured ? reps : warmup}\n`)
+}

@@ -29,7 +29,7 @@ import type { Endpoint } from '../src/net/endpoint.js'
 import { Simulation } from '../src/sim/simulation.js'
 import { makeWorkload, runMarionette, type RunResult } from './event_loop.js'
 import { loadExamples } from '../src/cli/examples_loader.js'
-import { median, parseBenchArgs, runIfMain, writeResults } from './harness.js'
+import { median, parseBenchArgs, reportRepetition, runIfMain, Samples, writeResults } from './harness.js'
 
 export const RUNNERS = ['timer', 'delivery'] as const
 export type Runner = (typeof RUNNERS)[number]
@@ -149,8 +149,7 @@ export async function runSwarm(seeds: number, base_seed = 0): Promise<SwarmResul
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
-  const samples = new Map<string, number[]>()
-  const hashes = new Map<string, number>()
+  const samples = new Samples()
   const began = performance.now()
   const total = options.warmup + options.reps
   for (let rep = 0; rep < total; rep++) {
@@ -160,28 +159,18 @@ async function main(): Promise<void> {
       for (let r = 0; r < RUNNERS.length; r++) {
         const runner = RUNNERS[(r + rep) % RUNNERS.length] as Runner
         const result = await runShape(runner, options.ticks, chains)
-        const id = `${key}/${runner}`
-        const previous = hashes.get(id)
-        if (previous !== undefined && previous !== result.hash) {
-          throw new Error(`${id}: the hash changed between repetitions (${previous} then ${result.hash})`)
-        }
-        hashes.set(id, result.hash)
-        if (measured) {
-          let list = samples.get(id)
-          if (list === undefined) samples.set(id, (list = []))
-          list.push((result.elapsed_ms * 1e6) / options.ticks)
-        }
+        samples.add(`${key}/${runner}`, result.hash, (result.elapsed_ms * 1e6) / options.ticks, measured)
       }
     }
-    process.stderr.write(`${measured ? 'rep' : 'warm-up'} ${measured ? rep - options.warmup + 1 : rep + 1}/${measured ? options.reps : options.warmup}\n`)
+    reportRepetition(rep, options.warmup, options.reps)
   }
 
   const result: Record<string, unknown> = {}
   const rows: string[][] = [['shape', 'timer ns/event', 'delivery ns/message', 'delivery_cost_vs_timer']]
   let met_all = true
   for (const { key } of SHAPES) {
-    const timer_ns = median(samples.get(`${key}/timer`) ?? [])
-    const delivery_ns = median(samples.get(`${key}/delivery`) ?? [])
+    const timer_ns = median(samples.values(`${key}/timer`) ?? [])
+    const delivery_ns = median(samples.values(`${key}/delivery`) ?? [])
     const ratio = delivery_ns / timer_ns
     const meets = ratio <= TARGETS.delivery_cost_vs_timer
     met_all &&= meets
