@@ -16,12 +16,12 @@
  */
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { fuzzSeeds, run, type RunReport } from '../../../src/run/index.js'
 import type { Seed } from '../../../src/world/index.js'
 import { CONTRACTS, runContract, type ContractResult } from './contracts.js'
 import { loadIoredis, NETWORK, type RedisClass } from './harness.js'
 import { ioredisNetScenario, type Profile, type SeedResult } from './scenario.js'
+import { argument, invokedDirectly } from '../sweep_cli.js'
 
 export interface SeedLine {
   readonly seed: string
@@ -203,13 +203,7 @@ export function formatSweep(result: SweepResult): string {
   return out.join('\n')
 }
 
-function argument(args: readonly string[], name: string): string | undefined {
-  const at = args.indexOf(name)
-  return at === -1 ? undefined : args[at + 1]
-}
-
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   const args = process.argv.slice(2)
   const one = argument(args, '--seed')
   const contract = argument(args, '--contract')

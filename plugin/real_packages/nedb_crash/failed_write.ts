@@ -8,12 +8,12 @@
  *
  *   npm run build && node dist/plugin/real_packages/nedb_crash/failed_write.js   # trace and verdict
  */
-import { fileURLToPath } from 'node:url'
 import { run, type RunReport } from '../../../src/run/index.js'
 import type { Simulation } from '../../../src/sim/simulation.js'
 import { BuggifyRate } from '../../../src/world/index.js'
 import { DATAFILE, type DatastoreClass, type NedbDatastore } from './scenario.js'
 import { loadNedb } from './sweep.js'
+import { invokedDirectly } from '../sweep_cli.js'
 
 export type FailedCommand = 'insert' | 'update' | 'remove'
 
@@ -106,8 +106,7 @@ export async function runFailedWrite(Datastore: DatastoreClass, command: FailedC
   return { report, result }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   const Datastore = loadNedb()
   for (const command of ['insert', 'update', 'remove'] as const) {
     const { report, result } = await runFailedWrite(Datastore, command)

@@ -21,6 +21,7 @@ import { fuzzSeeds, run, type RunReport } from '../../../src/run/index.js'
 import { formatRate, type Seed } from '../../../src/world/index.js'
 import { installCjsHook } from '../../cjs_hook.js'
 import { DATAFILE, nedbCrashScenario, type DatastoreClass, type Outcome, type SeedResult } from './scenario.js'
+import { argument, invokedDirectly } from '../sweep_cli.js'
 
 /**
  * nedb and the dependencies that reach timers or fs: async (setImmediate, process.nextTick),
@@ -219,13 +220,7 @@ export function formatSweep(result: SweepResult): string {
   return out.join('\n')
 }
 
-function argument(args: readonly string[], name: string): string | undefined {
-  const at = args.indexOf(name)
-  return at === -1 ? undefined : args[at + 1]
-}
-
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   const args = process.argv.slice(2)
   const one = argument(args, '--seed')
   if (one !== undefined) {
